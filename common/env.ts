@@ -1,0 +1,73 @@
+// Reading configuration from environment variables. Each service parses its whole
+// configuration once at start-up into a frozen object; a bad value stops the
+// process before it binds anything, with a message naming the variable.
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export function readString(env: Env, name: string, fallback: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  return raw;
+}
+
+export function readInteger(
+  env: Env,
+  name: string,
+  fallback: number,
+  range: { min: number; max: number },
+): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < range.min || value > range.max) {
+    throw new ConfigError(
+      `${name} must be an integer from ${range.min} to ${range.max}, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return value;
+}
+
+export function readChoice<const T extends string>(
+  env: Env,
+  name: string,
+  fallback: T,
+  choices: readonly T[],
+): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const choice = choices.find((candidate) => candidate === raw);
+  if (choice === undefined) {
+    throw new ConfigError(
+      `${name} must be one of ${choices.join(', ')}, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return choice;
+}
+
+/** A `host:port` to listen on or dial; the port must be 0 to 65535. */
+export function readAddress(env: Env, name: string, fallback: string): string {
+  const raw = readString(env, name, fallback);
+  const match = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(raw);
+  if (match === null || Number(match[1]) > 65535) {
+    throw new ConfigError(`${name} must be host:port, got ${JSON.stringify(raw)}`);
+  }
+  return raw;
+}
+
+export function readUrl(env: Env, name: string, fallback: string, protocols: string[]): string {
+  const raw = readString(env, name, fallback);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be a URL, got an unparsable value`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ConfigError(`${name} must use ${protocols.join(' or ')}, got ${url.protocol}`);
+  }
+  return raw;
+}

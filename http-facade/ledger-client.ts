@@ -1,0 +1,90 @@
+// The facade's one long-lived gRPC channel to the ledger, with promise-returning
+// calls that always carry a deadline and resolve to a value or a status (never
+// reject), so routes switch on the outcome.
+import * as grpc from '@grpc/grpc-js';
+import { service as healthService } from 'grpc-health-check';
+import type { GetStatementResponse } from '../proto/generated/ledger/v1/GetStatementResponse.js';
+import type { LedgerServiceClient } from '../proto/generated/ledger/v1/LedgerService.js';
+import type { PostTransactionRequestInput } from '../proto/generated/ledger/v1/PostTransactionRequest.js';
+import type { PostTransactionResponse } from '../proto/generated/ledger/v1/PostTransactionResponse.js';
+import type { ProtoGrpcType } from '../proto/generated/ledger.js';
+import { loadLedgerPackageDefinition } from '../proto/loader.js';
+
+export type LedgerReply<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly code: grpc.status; readonly details: string };
+
+export interface LedgerClient {
+  postTransaction(
+    request: PostTransactionRequestInput,
+    timeoutMs: number,
+  ): Promise<LedgerReply<PostTransactionResponse>>;
+  getStatement(clientId: number, timeoutMs: number): Promise<LedgerReply<GetStatementResponse>>;
+  /** True when the ledger reports SERVING through the standard health service. */
+  isServing(timeoutMs: number): Promise<boolean>;
+  close(): void;
+}
+
+const KEEPALIVE_TIME_MS = 10_000;
+const KEEPALIVE_TIMEOUT_MS = 5_000;
+// Reconnect quickly after a ledger restart instead of grpc-js's default 1 s..120 s backoff.
+const RECONNECT_BACKOFF_INITIAL_MS = 100;
+const RECONNECT_BACKOFF_MAX_MS = 1_000;
+
+export const LEDGER_CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  'grpc.keepalive_time_ms': KEEPALIVE_TIME_MS,
+  'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS,
+  'grpc.keepalive_permit_without_calls': 1,
+  'grpc.initial_reconnect_backoff_ms': RECONNECT_BACKOFF_INITIAL_MS,
+  'grpc.max_reconnect_backoff_ms': RECONNECT_BACKOFF_MAX_MS,
+  'grpc.max_receive_message_length': 64 * 1024,
+};
+
+interface HealthCheckClient extends grpc.Client {
+  check(
+    request: { service: string },
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<{ status: string }>,
+  ): grpc.ClientUnaryCall;
+}
+
+function settle<T>(resolve: (reply: LedgerReply<T>) => void) {
+  return (error: grpc.ServiceError | null, value?: T) => {
+    if (error) resolve({ ok: false, code: error.code, details: error.details });
+    else resolve({ ok: true, value: value as T });
+  };
+}
+
+export function createLedgerClient(address: string): LedgerClient {
+  const proto = grpc.loadPackageDefinition(
+    loadLedgerPackageDefinition(),
+  ) as unknown as ProtoGrpcType;
+  const client: LedgerServiceClient = new proto.ledger.v1.LedgerService(
+    address,
+    grpc.credentials.createInsecure(),
+    LEDGER_CHANNEL_OPTIONS,
+  );
+  // The health client shares the ledger client's channel: one connection per process.
+  const HealthClient = grpc.makeGenericClientConstructor(healthService, 'grpc.health.v1.Health');
+  const health = new HealthClient(address, grpc.credentials.createInsecure(), {
+    channelOverride: client.getChannel(),
+  }) as unknown as HealthCheckClient;
+
+  return {
+    postTransaction: (request, timeoutMs) =>
+      new Promise((resolve) => {
+        client.PostTransaction(request, { deadline: Date.now() + timeoutMs }, settle(resolve));
+      }),
+    getStatement: (clientId, timeoutMs) =>
+      new Promise((resolve) => {
+        client.GetStatement({ clientId }, { deadline: Date.now() + timeoutMs }, settle(resolve));
+      }),
+    isServing: (timeoutMs) =>
+      new Promise((resolve) => {
+        health.check({ service: '' }, { deadline: Date.now() + timeoutMs }, (error, reply) => {
+          resolve(error === null && reply?.status === 'SERVING');
+        });
+      }),
+    close: () => client.close(),
+  };
+}

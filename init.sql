@@ -1,0 +1,84 @@
+-- The ledger's schema and the five clients of the Rinha de Backend 2024/Q1.
+--
+-- Applied once to a new database (by PostgreSQL's docker-entrypoint-initdb.d in
+-- compose, by the native stack otherwise). Every rule the ledger service checks is
+-- also a constraint here, as a second line of defence. Every primary key starts
+-- with the client id and transactions reference clients by it, so both tables can
+-- be distributed and colocated on client_id (Citus) and every transaction stays
+-- on one shard.
+
+CREATE TABLE clients (
+  id            integer PRIMARY KEY,
+  limit_cents   bigint  NOT NULL CHECK (limit_cents >= 0),
+  balance_cents bigint  NOT NULL DEFAULT 0,
+  CONSTRAINT balance_within_limit CHECK (balance_cents >= -limit_cents),
+  -- Balances travel as JavaScript numbers: keep them exact.
+  CONSTRAINT balance_is_safe_integer CHECK (balance_cents <= 9007199254740991)
+);
+
+CREATE TABLE transactions (
+  client_id    integer     NOT NULL REFERENCES clients (id),
+  -- Assigned while the client's row lock is held, so per client it follows commit order.
+  id           bigint      GENERATED ALWAYS AS IDENTITY,
+  amount_cents bigint      NOT NULL CHECK (amount_cents BETWEEN 1 AND 2147483647),
+  kind         "char"      NOT NULL CHECK (kind IN ('c', 'd')),
+  description  text        NOT NULL CHECK (char_length(description) BETWEEN 1 AND 10),
+  created_at   timestamptz NOT NULL DEFAULT clock_timestamp(),
+  -- Also the index for "the 10 latest of a client": a short backward index scan.
+  PRIMARY KEY (client_id, id)
+);
+
+-- Applies one credit or debit in one round trip. The conditional UPDATE takes the
+-- client's row lock and checks the limit against the balance under that lock; the
+-- insert follows in the same transaction. A business "no" is a returned outcome,
+-- not an exception, so callers switch on it.
+CREATE FUNCTION post_transaction(
+  p_client_id integer,
+  p_amount_cents bigint,
+  p_kind "char",
+  p_description text,
+  p_lock_wait_ms integer,
+  OUT outcome text,
+  OUT limit_cents bigint,
+  OUT balance_cents bigint
+) LANGUAGE plpgsql AS $$
+DECLARE
+  delta bigint := CASE WHEN p_kind = 'd' THEN -p_amount_cents ELSE p_amount_cents END;
+BEGIN
+  -- Waiting for the row lock is bounded by what is left of the caller's deadline:
+  -- past it the statement fails and nothing is written, instead of committing a
+  -- transaction whose caller has already been told DEADLINE_EXCEEDED.
+  PERFORM set_config('lock_timeout', p_lock_wait_ms || 'ms', true);
+  UPDATE clients c
+     SET balance_cents = c.balance_cents + delta
+   WHERE c.id = p_client_id
+     AND c.balance_cents + delta >= -c.limit_cents
+     AND c.balance_cents + delta <= 9007199254740991
+  RETURNING c.limit_cents, c.balance_cents
+       INTO post_transaction.limit_cents, post_transaction.balance_cents;
+
+  IF FOUND THEN
+    INSERT INTO transactions (client_id, amount_cents, kind, description)
+    VALUES (p_client_id, p_amount_cents, p_kind, p_description);
+    outcome := 'applied';
+    RETURN;
+  END IF;
+
+  SELECT c.limit_cents, c.balance_cents
+    INTO post_transaction.limit_cents, post_transaction.balance_cents
+    FROM clients c
+   WHERE c.id = p_client_id;
+  outcome := CASE
+    WHEN NOT FOUND THEN 'client_not_found'
+    WHEN delta < 0 THEN 'limit_exceeded'
+    ELSE 'balance_overflow'
+  END;
+END
+$$;
+
+INSERT INTO clients (id, limit_cents) VALUES
+  (1, 100000),
+  (2, 80000),
+  (3, 1000000),
+  (4, 10000000),
+  (5, 500000);

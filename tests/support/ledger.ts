@@ -1,0 +1,52 @@
+// Starts the real ledger gRPC server in the test process, on loopback, against a
+// real database, and a real client for it.
+import * as grpc from '@grpc/grpc-js';
+import { createLogger } from '../../common/logger.js';
+import { createLedgerClient, type LedgerClient } from '../../http-facade/ledger-client.js';
+import { parseLedgerConfig } from '../../ledger-service/config.js';
+import { createPostgresStore } from '../../ledger-service/db.js';
+import { buildLedgerServer } from '../../ledger-service/grpc-server.js';
+import { type HealthMonitor, startHealthMonitor } from '../../ledger-service/health-monitor.js';
+import { testPort } from './ports.js';
+
+export interface TestLedger {
+  readonly address: string;
+  readonly client: LedgerClient;
+  readonly monitor: HealthMonitor;
+  stop(): Promise<void>;
+}
+
+export async function startTestLedger(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+): Promise<TestLedger> {
+  const address = `127.0.0.1:${testPort()}`;
+  const config = parseLedgerConfig({
+    DATABASE_URL: databaseUrl,
+    LEDGER_LISTEN_ADDRESS: address,
+    LEDGER_HEALTH_INTERVAL_MS: '200',
+    ...env,
+  });
+  const logger = createLogger('ledger-test', 'silent');
+  const store = createPostgresStore(config, logger);
+  const { server, health } = buildLedgerServer(store, logger);
+  const monitor = startHealthMonitor(store, health, config.healthCheckIntervalMs, logger);
+  await monitor.check();
+  await new Promise<void>((resolve, reject) =>
+    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error) =>
+      error ? reject(error) : resolve(),
+    ),
+  );
+  const client = createLedgerClient(address);
+  return {
+    address,
+    client,
+    monitor,
+    async stop() {
+      client.close();
+      monitor.stop();
+      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      await store.close();
+    },
+  };
+}
