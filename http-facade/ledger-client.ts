@@ -10,6 +10,10 @@ import type { PostTransactionResponse } from '../proto/generated/ledger/v1/PostT
 import type { ProtoGrpcType } from '../proto/generated/ledger.js';
 import { loadLedgerPackageDefinition } from '../proto/loader.js';
 
+/** The canonical gRPC status codes, for modules that map them without importing grpc-js. */
+export const LedgerStatus = grpc.status;
+export type LedgerStatus = grpc.status;
+
 export type LedgerReply<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly code: grpc.status; readonly details: string };

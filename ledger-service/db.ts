@@ -10,6 +10,7 @@ import {
   CallCancelledError,
   type CallScope,
   DatabaseUnavailableError,
+  DeadlineExceededError,
   type LedgerStore,
   type PostTransactionCommand,
   type PostTransactionOutcome,
@@ -75,6 +76,10 @@ interface StatementRow {
   created_at_us: number | null;
 }
 
+const DEADLINE_MARGIN_SHARE = 0.2;
+const DEADLINE_MARGIN_MAX_MS = 100;
+const LOCK_NOT_AVAILABLE = '55P03';
+
 const KIND_CODES: Record<TransactionKind, 'c' | 'd'> = { credit: 'c', debit: 'd' };
 
 // SQLSTATE classes that mean "the database is not able to answer now", not "your
@@ -103,7 +108,15 @@ function isUnavailable(error: unknown): boolean {
   return UNAVAILABLE_MESSAGE.test(error.message);
 }
 
-function toStoreError(error: unknown): unknown {
+function toStoreError(error: unknown, scope?: CallScope): unknown {
+  // A lock wait cut short by the caller's deadline: the statement rolled back.
+  if ((error as { code?: unknown }).code === LOCK_NOT_AVAILABLE && scope !== undefined) {
+    if (scope.deadlineMs - Date.now() <= DEADLINE_MARGIN_MAX_MS) {
+      return new DeadlineExceededError(
+        'deadline reached while waiting for the account lock; nothing was written',
+      );
+    }
+  }
   return isUnavailable(error)
     ? new DatabaseUnavailableError((error as Error).message, { cause: error })
     : error;
@@ -127,10 +140,15 @@ export function createPostgresStore(config: LedgerConfig, logger: Logger): Ledge
   });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
 
-  /** The lock wait allowed to a call: the configured cap, or less if its deadline is nearer. */
+  /**
+   * The lock wait allowed to a call: the configured cap, or, if the caller's deadline
+   * is nearer, what is left of it minus a margin, so that the refusal (and the
+   * certainty that nothing was written) reaches the caller before its deadline.
+   */
   function lockWaitMs(scope: CallScope): number {
-    const remainingMs = Math.floor(scope.deadlineMs - Date.now());
-    return Math.max(1, Math.min(config.lockTimeoutMs, remainingMs));
+    const remainingMs = scope.deadlineMs - Date.now();
+    const marginMs = Math.min(DEADLINE_MARGIN_MAX_MS, remainingMs * DEADLINE_MARGIN_SHARE);
+    return Math.max(1, Math.floor(Math.min(config.lockTimeoutMs, remainingMs - marginMs)));
   }
 
   async function run<Row extends pg.QueryResultRow>(
@@ -156,7 +174,7 @@ export function createPostgresStore(config: LedgerConfig, logger: Logger): Ledge
     } catch (error) {
       // A failed connection must not go back to the pool.
       client.release(error instanceof Error ? error : true);
-      throw toStoreError(error);
+      throw toStoreError(error, scope);
     }
   }
 

@@ -16,6 +16,7 @@ import {
   CallCancelledError,
   type CallScope,
   DatabaseUnavailableError,
+  DeadlineExceededError,
   type LedgerStore,
   type PostTransactionOutcome,
   type Statement,
@@ -122,6 +123,8 @@ function unary<Request, Response>(
         if (error instanceof DatabaseUnavailableError) {
           logger.warn({ method, err: error }, 'database unavailable');
           callback({ code: grpc.status.UNAVAILABLE, details: 'database unavailable, retry later' });
+        } else if (error instanceof DeadlineExceededError) {
+          callback({ code: grpc.status.DEADLINE_EXCEEDED, details: error.message });
         } else if (error instanceof CallCancelledError) {
           callback({ code: grpc.status.CANCELLED, details: error.message });
         } else {

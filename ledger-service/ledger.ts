@@ -61,3 +61,8 @@ export class DatabaseUnavailableError extends Error {
 export class CallCancelledError extends Error {
   override name = 'CallCancelledError';
 }
+
+/** The caller's deadline came before the work could be done; nothing was written. */
+export class DeadlineExceededError extends Error {
+  override name = 'DeadlineExceededError';
+}

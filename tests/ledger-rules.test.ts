@@ -196,10 +196,14 @@ describe('deadlines and availability', () => {
         { clientId: 4, amount: 1, kind: CREDIT, description: 'late' },
         300,
       );
-      expect(reply).toMatchObject({ ok: false, code: grpc.status.DEADLINE_EXCEEDED });
+      expect(reply).toEqual({
+        ok: false,
+        code: grpc.status.DEADLINE_EXCEEDED,
+        details: 'deadline reached while waiting for the account lock; nothing was written',
+      });
       expect(Date.now() - started).toBeLessThan(2000);
       await locker.query('COMMIT');
-      // Give a stray write the time to land, if the lock wait were not bounded.
+      // Give a stray write the time to land, were the lock wait not bounded.
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(await snapshot(4)).toEqual(before);
     } finally {

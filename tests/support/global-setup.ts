@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres } from '../../stack/embedded-postgres.js';
+import { startPostgres } from '../../stack/postgres.js';
 import { pickPortBlock, postgresPortOf } from './ports.js';
 
 export const TEMPLATE_DATABASE = 'ledger_template';
@@ -20,7 +20,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'ledger-test-pg-'));
   const portBlock = pickPortBlock();
-  const postgres = await startEmbeddedPostgres({
+  const postgres = await startPostgres({
     dataDir,
     port: postgresPortOf(portBlock),
     // Tests prove logic, not durability (the crash tests run their own durable

@@ -1,0 +1,37 @@
+// The facade's configuration, parsed once from the environment.
+import { type Env, readAddress, readChoice, readInteger, readString } from '../common/env.js';
+import { LOG_LEVELS, type LogLevel } from '../common/logger.js';
+
+export interface FacadeConfig {
+  readonly host: string;
+  readonly port: number;
+  /** host:port of the ledger's gRPC server. */
+  readonly ledgerAddress: string;
+  /** Deadline of every gRPC call to the ledger. */
+  readonly ledgerTimeoutMs: number;
+  /** Largest accepted request body; a transaction is well under 100 bytes. */
+  readonly bodyLimitBytes: number;
+  /** Cap on receiving a whole request, so slow senders cannot hold a connection. */
+  readonly requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open. */
+  readonly keepAliveTimeoutMs: number;
+  readonly logLevel: LogLevel;
+}
+
+export const DEFAULT_FACADE_PORT = 8080;
+
+export function parseFacadeConfig(env: Env): FacadeConfig {
+  return Object.freeze({
+    host: readString(env, 'FACADE_HOST', '127.0.0.1'),
+    port: readInteger(env, 'FACADE_PORT', DEFAULT_FACADE_PORT, { min: 0, max: 65535 }),
+    ledgerAddress: readAddress(env, 'LEDGER_ADDRESS', '127.0.0.1:50051'),
+    ledgerTimeoutMs: readInteger(env, 'FACADE_LEDGER_TIMEOUT_MS', 2000, { min: 1, max: 60_000 }),
+    bodyLimitBytes: readInteger(env, 'FACADE_BODY_LIMIT_BYTES', 4096, { min: 256, max: 1 << 20 }),
+    requestTimeoutMs: readInteger(env, 'FACADE_REQUEST_TIMEOUT_MS', 5000, { min: 1, max: 600_000 }),
+    keepAliveTimeoutMs: readInteger(env, 'FACADE_KEEP_ALIVE_TIMEOUT_MS', 5000, {
+      min: 1,
+      max: 600_000,
+    }),
+    logLevel: readChoice(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
+  });
+}
