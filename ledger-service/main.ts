@@ -67,6 +67,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // Started by the native stack with an IPC channel: if the stack dies, so do we.
+  if (process.send !== undefined) process.on('disconnect', () => shutdown('parent exited'));
 }
 
 await main();

@@ -96,6 +96,8 @@ async function initialise(
   options: PostgresOptions,
   user?: { uid: number; gid: number },
 ) {
+  // The parents stay traversable for the server's user; the directory itself is private.
+  mkdirSync(path.dirname(options.dataDir), { recursive: true });
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const scratch = mkdtempSync(path.join(tmpdir(), 'pg-init-'));
   const passwordFile = path.join(scratch, 'password');

@@ -1,0 +1,110 @@
+// `npm start`: the whole stack natively, no Docker. Options:
+//   --fresh            delete the database first (a clean Rinha run)
+//   --rinha            opt-in speed: synchronous_commit off (see docs/OPERATIONS.md)
+//   --port N           HTTP port (9999)          --host H      HTTP host (127.0.0.1)
+//   --facades N        facade processes (2)      --data-dir D  PostgreSQL data (.data/postgres)
+//   --postgres-port N  embedded PostgreSQL (5433) --ledger-address H:P (127.0.0.1:50051)
+//   --state-file F     write {httpUrl, databaseUrl, pids} as JSON, kept current (for tools)
+// DATABASE_URL selects an external PostgreSQL instead of the embedded one.
+import { renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { PROJECT_DIR, type RunningStack, StackStartError, startStack } from './stack.js';
+
+const { values } = parseArgs({
+  options: {
+    fresh: { type: 'boolean', default: false },
+    rinha: { type: 'boolean', default: false },
+    port: { type: 'string', default: '9999' },
+    host: { type: 'string', default: '127.0.0.1' },
+    facades: { type: 'string', default: '2' },
+    'data-dir': { type: 'string', default: path.join(PROJECT_DIR, '.data', 'postgres') },
+    'postgres-port': { type: 'string', default: '5433' },
+    'ledger-address': { type: 'string', default: '127.0.0.1:50051' },
+    'state-file': { type: 'string' },
+  },
+  strict: true,
+});
+
+function integerOption(name: string, raw: string, min: number, max: number): number {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    console.error(`stack: --${name} must be an integer from ${min} to ${max}, got ${raw}`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const log = (line: string) => console.log(`[stack] ${line}`);
+
+let stackRef: RunningStack | undefined;
+/** Tools (tests, the benchmark) read which process is which from this file. */
+function writeState(): void {
+  const file = values['state-file'];
+  if (file === undefined || stackRef === undefined) return;
+  const state = {
+    httpUrl: stackRef.httpUrl,
+    databaseUrl: stackRef.databaseUrl,
+    pids: stackRef.pids(),
+  };
+  writeFileSync(`${file}.tmp`, JSON.stringify(state));
+  renameSync(`${file}.tmp`, file);
+}
+
+try {
+  const stack = await startStack({
+    dataDir: path.resolve(values['data-dir']),
+    fresh: values.fresh,
+    rinhaMode: values.rinha,
+    databaseUrl: process.env.DATABASE_URL || undefined,
+    postgresPort: integerOption('postgres-port', values['postgres-port'], 1, 65535),
+    ledgerAddress: values['ledger-address'],
+    httpHost: values.host,
+    httpPort: integerOption('port', values.port, 1, 65535),
+    facadeCount: integerOption('facades', values.facades, 1, 64),
+    childEnv: {},
+    log,
+    onSpawn: () => writeState(),
+  });
+  stackRef = stack;
+  writeState();
+  const pids = stack.pids();
+  log(
+    `ready in ${(stack.startupMs / 1000).toFixed(1)} s (${values.rinha ? 'RINHA MODE: synchronous_commit off' : 'durable'})`,
+  );
+  log(
+    `  HTTP       ${stack.httpUrl}   (facades ${Object.entries(pids)
+      .filter(([name]) => name.startsWith('facade'))
+      .map(([, pid]) => pid)
+      .join(', ')}, round robin)`,
+  );
+  log(`  gRPC       ${values['ledger-address']}   (ledger ${pids.ledger})`);
+  log(
+    `  PostgreSQL ${stack.databaseUrl.replace(/:[^:@/]*@/, ':***@')}${pids.postgres ? `   (pid ${pids.postgres})` : ''}`,
+  );
+  log('  try: curl -s ' + `${stack.httpUrl}/clientes/1/extrato`);
+  log('Ctrl-C stops everything.');
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: draining facades, then the ledger, then PostgreSQL`);
+    stack.stop().then(
+      () => {
+        log('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        console.error(`stack: stop failed: ${(error as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+} catch (error) {
+  const message = error instanceof StackStartError ? error.message : (error as Error).stack;
+  console.error(`stack: cannot start: ${message}`);
+  process.exit(1);
+}

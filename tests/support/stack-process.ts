@@ -1,0 +1,112 @@
+// Starts the native stack as `npm start` does (node dist/stack/main.js, built by
+// `npm test`'s pretest), on this run's test ports with a fresh data directory, and
+// reads which process is which from its state file.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { testPort } from './ports.js';
+
+export interface StackState {
+  httpUrl: string;
+  databaseUrl: string;
+  pids: Record<string, number>;
+}
+
+export interface StackProcess {
+  readonly child: ChildProcess;
+  readonly httpUrl: string;
+  readonly ledgerAddress: string;
+  readonly databaseUrl: string;
+  readonly dataDir: string;
+  /** Everything the stack printed so far. */
+  output(): string;
+  state(): StackState;
+  /** Sends a signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export const STACK_MAIN = 'dist/stack/main.js';
+
+export async function startStackProcess(
+  extraArgs: string[] = [],
+  env: Record<string, string> = {},
+): Promise<StackProcess> {
+  const workDir = mkdtempSync(path.join(tmpdir(), 'ledger-stack-'));
+  // Run as root, PostgreSQL runs as a `postgres` user that must reach its data directory.
+  chmodSync(workDir, 0o755);
+  const stateFile = path.join(workDir, 'state.json');
+  const httpPort = testPort();
+  const ledgerAddress = `127.0.0.1:${testPort()}`;
+  const args = [
+    STACK_MAIN,
+    '--port',
+    String(httpPort),
+    '--postgres-port',
+    String(testPort()),
+    '--ledger-address',
+    ledgerAddress,
+    '--data-dir',
+    path.join(workDir, 'postgres'),
+    '--state-file',
+    stateFile,
+    ...extraArgs,
+  ];
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`stack not ready in time:\n${output}`)),
+      45_000,
+    );
+    const onData = () => {
+      if (output.includes('[stack] ready in')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`stack exited with ${code} before ready:\n${output}`));
+    });
+  });
+  const state = (): StackState => JSON.parse(readFileSync(stateFile, 'utf8')) as StackState;
+  return {
+    child,
+    httpUrl: `http://127.0.0.1:${httpPort}`,
+    ledgerAddress,
+    databaseUrl: state().databaseUrl,
+    dataDir: path.join(workDir, 'postgres'),
+    output: () => output,
+    state,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const code = await exited;
+      rmSync(workDir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
