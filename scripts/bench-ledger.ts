@@ -1,0 +1,124 @@
+// `npm run bench:ledger [-- --seconds 5 --concurrency 1,8,32,64 --rinha]`: latency
+// percentiles and throughput of both ledger RPCs over real gRPC against a real,
+// durable PostgreSQL (embedded, fresh, in a temporary directory). A benchmark, not
+// a test: it prints figures and asserts nothing.
+import { fork } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  createLedgerClient,
+  type LedgerClient,
+  type LedgerReply,
+} from '../http-facade/ledger-client.js';
+import { startPostgres } from '../stack/postgres.js';
+import { DURABLE_SETTINGS, RINHA_SETTINGS } from '../stack/postgres-settings.js';
+import { ensureSchema } from '../stack/schema.js';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '5' },
+    concurrency: { type: 'string', default: '1,8,32,64' },
+    rinha: { type: 'boolean', default: false },
+    'pool-size': { type: 'string', default: '8' },
+  },
+});
+const durationMs = Number(values.seconds) * 1000;
+const concurrencyLevels = values.concurrency.split(',').map(Number);
+const TIMEOUT_MS = 5000;
+const POSTGRES_PORT = 25433;
+const LEDGER_ADDRESS = '127.0.0.1:25051';
+
+function percentile(sorted: number[], share: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * share))] ?? Number.NaN;
+}
+
+async function measure(
+  label: string,
+  concurrency: number,
+  call: (index: number) => Promise<LedgerReply<unknown>>,
+): Promise<void> {
+  const latenciesMs: number[] = [];
+  let errors = 0;
+  let index = 0;
+  const endAt = performance.now() + durationMs;
+  const startedAt = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < endAt) {
+        const sentAt = performance.now();
+        const reply = await call(index++);
+        latenciesMs.push(performance.now() - sentAt);
+        if (!reply.ok) errors++;
+      }
+    }),
+  );
+  const elapsedS = (performance.now() - startedAt) / 1000;
+  latenciesMs.sort((a, b) => a - b);
+  const format = (ms: number) => ms.toFixed(2).padStart(8);
+  console.log(
+    `${label.padEnd(16)} ${String(concurrency).padStart(5)} ${String(latenciesMs.length).padStart(8)} ` +
+      `${(latenciesMs.length / elapsedS).toFixed(0).padStart(8)} ${format(percentile(latenciesMs, 0.5))} ` +
+      `${format(percentile(latenciesMs, 0.99))} ${format(latenciesMs.at(-1) ?? Number.NaN)} ${String(errors).padStart(6)}`,
+  );
+}
+
+async function main(): Promise<void> {
+  const workDir = mkdtempSync(path.join(tmpdir(), 'ledger-bench-'));
+  chmodSync(workDir, 0o755);
+  const postgres = await startPostgres({
+    dataDir: path.join(workDir, 'postgres'),
+    port: POSTGRES_PORT,
+    settings: values.rinha ? RINHA_SETTINGS : DURABLE_SETTINGS,
+  });
+  const ledgerMain = path.resolve(
+    path.dirname(new URL(import.meta.url).pathname),
+    '../ledger-service/main.js',
+  );
+  const databaseUrl = postgres.url('ledger');
+  await ensureSchema(databaseUrl, 'init.sql');
+  const ledger = fork(ledgerMain, [], {
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      LEDGER_LISTEN_ADDRESS: LEDGER_ADDRESS,
+      LEDGER_POOL_SIZE: values['pool-size'],
+      LOG_LEVEL: 'warn',
+    },
+  });
+  const client: LedgerClient = createLedgerClient(LEDGER_ADDRESS);
+  try {
+    while (!(await client.isServing(1000)))
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    console.log(
+      `ledger benchmark: ${values.rinha ? 'RINHA MODE (synchronous_commit off)' : 'durable (fsync, synchronous_commit on)'}, ` +
+        `pool ${values['pool-size']}, ${values.seconds} s per row, node ${process.version}`,
+    );
+    console.log('rpc              conc.    calls    req/s   p50 ms   p99 ms   max ms  errors');
+    for (const concurrency of concurrencyLevels) {
+      await measure('PostTransaction', concurrency, (index) =>
+        client.postTransaction(
+          {
+            clientId: 1 + (index % 5),
+            amount: 1 + (index % 100),
+            kind: index % 2 === 0 ? 'TRANSACTION_KIND_CREDIT' : 'TRANSACTION_KIND_DEBIT',
+            description: 'bench',
+          },
+          TIMEOUT_MS,
+        ),
+      );
+      await measure('GetStatement', concurrency, (index) =>
+        client.getStatement(1 + (index % 5), TIMEOUT_MS),
+      );
+    }
+  } finally {
+    client.close();
+    ledger.kill('SIGTERM');
+    await new Promise((resolve) => ledger.once('exit', resolve));
+    await postgres.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+await main();
