@@ -35,11 +35,10 @@ async function request(
   body?: string,
   contentType = 'application/json',
 ): Promise<Answer> {
-  const response = await fetch(`${stack.httpUrl}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': contentType },
-    body,
-  });
+  const response = await fetch(
+    `${stack.httpUrl}${path}`,
+    body === undefined ? { method } : { method, headers: { 'content-type': contentType }, body },
+  );
   const text = await response.text();
   let parsed: unknown = text;
   try {
