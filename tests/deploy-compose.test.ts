@@ -1,0 +1,203 @@
+// Goal: docker-compose.yml and docker-compose.rinha.yml follow the Rinha rules and
+// ours: limits within 1.5 CPU and 550MB, health checks, restart policies, pinned
+// images, only 9999 and 50051 published, start order by health, PostgreSQL durable by
+// default, and an override that switches synchronous_commit off and nothing else.
+// Method: parse the files and run the rules of tests/support/compose-rules.ts; each
+// rule is shown failing on a deliberately broken copy. When Debian's docker-compose
+// 1.29 is installed, it validates both files too (on a copy without start_interval,
+// the one newer key it does not know; our own rules cover that key).
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  type ComposeFile,
+  checkBudget,
+  checkPostgres,
+  checkPublishedPorts,
+  checkRinhaOverride,
+  checkServiceBasics,
+  checkStartOrder,
+  parseCompose,
+} from './support/compose-rules.js';
+
+const COMPOSE_YAML = readFileSync('docker-compose.yml', 'utf8');
+const RINHA_YAML = readFileSync('docker-compose.rinha.yml', 'utf8');
+const PUBLISHED = { envoy: ['9999'], ledger: ['50051'] };
+const START_ORDER = {
+  ledger: ['postgres'],
+  facade1: ['ledger'],
+  facade2: ['ledger'],
+  envoy: ['facade1', 'facade2'],
+};
+
+function allRules(compose: ComposeFile): string[] {
+  return [
+    ...checkBudget(compose),
+    ...checkServiceBasics(compose),
+    ...checkPublishedPorts(compose, PUBLISHED),
+    ...checkStartOrder(compose, START_ORDER),
+    ...checkPostgres(compose),
+  ];
+}
+
+function replaced(text: string, from: string | RegExp, to: string): string {
+  const result = text.replace(from, to);
+  expect(result, `mutation ${String(from)} must change the file`).not.toBe(text);
+  return result;
+}
+
+describe('docker-compose.yml', () => {
+  it('meets every rule', () => {
+    expect(allRules(parseCompose(COMPOSE_YAML))).toEqual([]);
+  });
+
+  it('runs the five services of the design', () => {
+    const names = Object.keys(parseCompose(COMPOSE_YAML).services).sort();
+    expect(names).toEqual(['envoy', 'facade1', 'facade2', 'ledger', 'postgres']);
+  });
+
+  const brokenCopies: [string, string | RegExp, string, RegExp][] = [
+    ['CPU above the budget', 'cpus: "0.3"', 'cpus: "0.4"', /CPU limits sum to 1\.60/],
+    ['memory above the budget', 'memory: 120MB', 'memory: 130MB', /sum to 560MB/],
+    ['memory not in MB', 'memory: 120MB', 'memory: 120m', /written in MB/],
+    ['a numeric cpus', 'cpus: "0.3"', 'cpus: 0.3', /cpus must be a string/],
+    [
+      'a service without limits',
+      /( +)deploy:\n +resources:\n +limits:\n +cpus: "0\.25"\n +memory: 60MB\n/,
+      '',
+      /envoy: deploy\.resources\.limits\.cpus/,
+    ],
+    [
+      'an unpinned image',
+      'image: envoyproxy/envoy:v1.38.7',
+      'image: envoyproxy/envoy:latest',
+      /not pinned/,
+    ],
+    [
+      'a database published',
+      /( +)image: postgres:16\.14\n/,
+      '$1image: postgres:16.14\n$1ports: ["5432:5432"]\n',
+      /postgres: publishes \[5432\]/,
+    ],
+    [
+      'a facade published',
+      /( +)expose:\n/,
+      '$1ports: ["8080:8080"]\n$1expose:\n',
+      /facade1: publishes \[8080\]/,
+    ],
+    [
+      'a start without health',
+      'condition: service_healthy\n    healthcheck:\n      test: ["CMD", "node", "dist/scripts/healthcheck.js", "grpc"',
+      'condition: service_started\n    healthcheck:\n      test: ["CMD", "node", "dist/scripts/healthcheck.js", "grpc"',
+      /ledger: depends_on postgres must wait for service_healthy/,
+    ],
+    [
+      'a missing health check',
+      'healthcheck:\n      # TCP on purpose',
+      'x-healthcheck:\n      # TCP on purpose',
+      /postgres: needs a healthcheck/,
+    ],
+    [
+      'no restart policy',
+      /( +)restart: unless-stopped\n( +)stop_grace_period: 30s/,
+      '$2stop_grace_period: 30s',
+      /postgres: needs a restart policy/,
+    ],
+    ['fsync off by default', '- fsync=on', '- fsync=off', /fsync must be on/],
+    [
+      'synchronous_commit off by default',
+      '- synchronous_commit=on',
+      '- synchronous_commit=off',
+      /synchronous_commit must be on/,
+    ],
+    [
+      'init.sql not mounted',
+      './init.sql:/docker-entrypoint-initdb.d/init.sql:ro',
+      './init.sql:/init.sql:ro',
+      /init\.sql must be mounted/,
+    ],
+  ];
+  it.each(brokenCopies)('fails on %s', (_case, from, to, expected) => {
+    const problems = allRules(parseCompose(replaced(COMPOSE_YAML, from, to)));
+    expect(problems.join('\n')).toMatch(expected);
+  });
+});
+
+describe('docker-compose.rinha.yml', () => {
+  it('switches synchronous_commit off and changes nothing else', () => {
+    const problems = checkRinhaOverride(parseCompose(COMPOSE_YAML), parseCompose(RINHA_YAML));
+    expect(problems).toEqual([]);
+  });
+
+  const brokenCopies: [string, string | RegExp, string, RegExp][] = [
+    ['fsync off', '- fsync=on', '- fsync=off', /fsync=off, expected on/],
+    [
+      'durability kept',
+      '- synchronous_commit=off',
+      '- synchronous_commit=on',
+      /synchronous_commit=on, expected off/,
+    ],
+    [
+      'a drifted setting',
+      '- shared_buffers=32MB',
+      '- shared_buffers=64MB',
+      /shared_buffers=64MB, expected 32MB/,
+    ],
+    [
+      'another key',
+      /( +)command:\n/,
+      '$1environment: { X: "1" }\n$1command:\n',
+      /only command allowed/,
+    ],
+  ];
+  it.each(brokenCopies)('fails on %s', (_case, from, to, expected) => {
+    const override = parseCompose(replaced(RINHA_YAML, from, to));
+    const problems = checkRinhaOverride(parseCompose(COMPOSE_YAML), override);
+    expect(problems.join('\n')).toMatch(expected);
+  });
+});
+
+function hasDockerCompose(): boolean {
+  try {
+    execFileSync('docker-compose', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs `docker-compose config -q` on copies without start_interval; returns stderr. */
+function dockerComposeConfig(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'compose-check-'));
+  try {
+    for (const [name, text] of Object.entries(files)) {
+      writeFileSync(path.join(dir, name), text.replace(/^ *start_interval: .*\n/gm, ''));
+    }
+    for (const name of ['init.sql', 'envoy.yaml']) copyFileSync(name, path.join(dir, name));
+    const args = Object.keys(files).flatMap((name) => ['-f', name]);
+    execFileSync('docker-compose', [...args, 'config', '-q'], { cwd: dir, stdio: 'pipe' });
+    return '';
+  } catch (error) {
+    return String((error as { stderr?: Buffer }).stderr ?? error);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe.skipIf(!hasDockerCompose())('docker-compose 1.29 (Debian) offline validation', () => {
+  it('accepts the base file and the override', () => {
+    const files = { 'docker-compose.yml': COMPOSE_YAML, 'docker-compose.rinha.yml': RINHA_YAML };
+    expect(dockerComposeConfig(files)).toBe('');
+  });
+
+  it('rejects a broken copy', () => {
+    const broken = replaced(
+      COMPOSE_YAML,
+      'restart: unless-stopped',
+      'restart_policy: unless-stopped',
+    );
+    expect(dockerComposeConfig({ 'docker-compose.yml': broken })).toMatch(/restart_policy/);
+  });
+});

@@ -1,0 +1,212 @@
+// Static rules for docker-compose.yml and its Rinha override, as functions that
+// return a list of problems (empty when the file is right), so the tests can show
+// each rule failing on a deliberately broken copy. The compose file is read as the
+// Compose specification defines it; `${NAME:-default}` takes its default.
+import { parse as parseYaml } from 'yaml';
+
+export const BUDGET_CPUS_MAX = 1.5;
+export const BUDGET_MEMORY_MB_MAX = 550;
+
+export type Services = Record<string, Record<string, unknown>>;
+
+export interface ComposeFile {
+  readonly services: Services;
+  readonly raw: Record<string, unknown>;
+}
+
+export function parseCompose(text: string): ComposeFile {
+  const raw = parseYaml(interpolateDefaults(text), { uniqueKeys: true, merge: true });
+  if (!isRecord(raw) || !isRecord(raw.services)) throw new Error('no services: mapping');
+  return { services: raw.services as Services, raw };
+}
+
+/** Compose interpolation with an empty environment: `${NAME:-default}` → default. */
+export function interpolateDefaults(text: string): string {
+  return text.replace(/\$\{([A-Z0-9_]+)(?::?-([^}]*))?\}/g, (_match, _name, fallback) =>
+    typeof fallback === 'string' ? fallback : '',
+  );
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Follows keys and list indexes; undefined as soon as a step is missing. */
+export function pick(value: unknown, ...path: (string | number)[]): unknown {
+  let current = value;
+  for (const step of path) {
+    if (typeof step === 'number' && Array.isArray(current)) current = current[step];
+    else if (typeof step === 'string' && isRecord(current)) current = current[step];
+    else return undefined;
+  }
+  return current;
+}
+
+interface Limits {
+  readonly cpus: number;
+  readonly memoryMb: number;
+}
+
+function readLimits(name: string, service: unknown, problems: string[]): Limits | undefined {
+  const limits = pick(service, 'deploy', 'resources', 'limits');
+  const cpus = pick(limits, 'cpus');
+  const memory = pick(limits, 'memory');
+  if (typeof cpus !== 'string' || !/^\d+(\.\d+)?$/.test(cpus)) {
+    problems.push(`${name}: deploy.resources.limits.cpus must be a string such as "0.5"`);
+    return undefined;
+  }
+  if (typeof memory !== 'string' || !/^\d+MB$/.test(memory)) {
+    problems.push(`${name}: deploy.resources.limits.memory must be written in MB, like "300MB"`);
+    return undefined;
+  }
+  return { cpus: Number(cpus), memoryMb: Number.parseInt(memory, 10) };
+}
+
+/** Every service has limits; their sum stays within the Rinha budget. */
+export function checkBudget(compose: ComposeFile): string[] {
+  const problems: string[] = [];
+  let cpus = 0;
+  let memoryMb = 0;
+  for (const [name, service] of Object.entries(compose.services)) {
+    const limits = readLimits(name, service, problems);
+    cpus += limits?.cpus ?? 0;
+    memoryMb += limits?.memoryMb ?? 0;
+  }
+  // Sum in hundredths of a CPU: 0.45 + 0.3 + ... must not fail on floating point.
+  if (Math.round(cpus * 100) > BUDGET_CPUS_MAX * 100) {
+    problems.push(`CPU limits sum to ${cpus.toFixed(2)}, above ${BUDGET_CPUS_MAX}`);
+  }
+  if (memoryMb > BUDGET_MEMORY_MB_MAX) {
+    problems.push(`memory limits sum to ${memoryMb}MB, above ${BUDGET_MEMORY_MB_MAX}MB`);
+  }
+  return problems;
+}
+
+/** Every service has a health check, a restart policy and a pinned image tag. */
+export function checkServiceBasics(compose: ComposeFile): string[] {
+  const problems: string[] = [];
+  for (const [name, service] of Object.entries(compose.services)) {
+    const test = pick(service, 'healthcheck', 'test');
+    if (!Array.isArray(test) || test[0] !== 'CMD' || test.length < 2) {
+      problems.push(`${name}: needs a healthcheck with an exec-form test ["CMD", ...]`);
+    }
+    if (pick(service, 'healthcheck', 'disable') === true) {
+      problems.push(`${name}: healthcheck is disabled`);
+    }
+    if (!['always', 'unless-stopped', 'on-failure'].includes(String(service.restart))) {
+      problems.push(`${name}: needs a restart policy`);
+    }
+    problems.push(...checkPinnedImage(name, service.image));
+  }
+  return problems;
+}
+
+function checkPinnedImage(name: string, image: unknown): string[] {
+  if (typeof image !== 'string') return [`${name}: needs an image name`];
+  const tag = /^[^:@]+:([^@]+)/.exec(image)?.[1];
+  // A version with at least major.minor: "16.14", "v1.38.7", "0.1.0"; never "latest".
+  if (tag === undefined || !/^v?\d+\.\d+/.test(tag)) {
+    return [`${name}: image ${image} is not pinned to a version tag`];
+  }
+  return [];
+}
+
+function publishedPorts(service: Record<string, unknown>): string[] {
+  const ports = service.ports;
+  if (!Array.isArray(ports)) return [];
+  // Short syntax: "[IP:]HOST:CONTAINER"; the host port is the one published.
+  return ports.map((port) => {
+    if (isRecord(port)) return String(port.published);
+    const parts = String(port).split(':');
+    return parts.length >= 2 ? (parts.at(-2) ?? '') : String(port);
+  });
+}
+
+/** Only Envoy's 9999 and the ledger's 50051 reach the host; never the database. */
+export function checkPublishedPorts(compose: ComposeFile, expected: Record<string, string[]>) {
+  const problems: string[] = [];
+  for (const [name, service] of Object.entries(compose.services)) {
+    const published = publishedPorts(service).sort();
+    const wanted = [...(expected[name] ?? [])].sort();
+    if (published.join() !== wanted.join()) {
+      problems.push(`${name}: publishes [${published}] but should publish [${wanted}]`);
+    }
+  }
+  return problems;
+}
+
+/** Start order: each dependency waits for the other's health check. */
+export function checkStartOrder(compose: ComposeFile, expected: Record<string, string[]>) {
+  const problems: string[] = [];
+  for (const [name, service] of Object.entries(compose.services)) {
+    const dependsOn = isRecord(service.depends_on) ? service.depends_on : {};
+    const wanted = expected[name] ?? [];
+    if (Object.keys(dependsOn).sort().join() !== [...wanted].sort().join()) {
+      problems.push(`${name}: depends_on [${Object.keys(dependsOn)}], expected [${wanted}]`);
+    }
+    for (const [dependency, rule] of Object.entries(dependsOn)) {
+      if (pick(rule, 'condition') !== 'service_healthy') {
+        problems.push(`${name}: depends_on ${dependency} must wait for service_healthy`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** The `-c name=value` settings of a `postgres` command list. */
+export function postgresSettings(command: unknown): Map<string, string> {
+  const settings = new Map<string, string>();
+  if (!Array.isArray(command)) return settings;
+  command.forEach((word, index) => {
+    const setting = command[index + 1];
+    if (word === '-c' && typeof setting === 'string') {
+      const [key = '', ...value] = setting.split('=');
+      settings.set(key, value.join('='));
+    }
+  });
+  return settings;
+}
+
+/** PostgreSQL is durable by default and loads init.sql on first start. */
+export function checkPostgres(compose: ComposeFile): string[] {
+  const postgres = compose.services.postgres;
+  if (postgres === undefined) return ['no postgres service'];
+  const problems: string[] = [];
+  const settings = postgresSettings(postgres.command);
+  for (const [key, value] of [
+    ['fsync', 'on'],
+    ['synchronous_commit', 'on'],
+    ['full_page_writes', 'on'],
+  ] as const) {
+    if (settings.get(key) !== value) problems.push(`postgres: ${key} must be ${value}`);
+  }
+  if (!/^postgres:16\.\d+/.test(String(postgres.image))) {
+    problems.push('postgres: image must be postgres:16 with a pinned minor version');
+  }
+  const volumes = Array.isArray(postgres.volumes) ? postgres.volumes.map(String) : [];
+  if (!volumes.includes('./init.sql:/docker-entrypoint-initdb.d/init.sql:ro')) {
+    problems.push('postgres: init.sql must be mounted read-only into docker-entrypoint-initdb.d');
+  }
+  return problems;
+}
+
+/** The Rinha override changes synchronous_commit to off and nothing else. */
+export function checkRinhaOverride(base: ComposeFile, override: ComposeFile): string[] {
+  const problems: string[] = [];
+  const services = Object.keys(override.services);
+  if (services.join() !== 'postgres') problems.push(`override touches [${services}]`);
+  const postgres = override.services.postgres ?? {};
+  if (Object.keys(postgres).join() !== 'command') {
+    problems.push(`override sets postgres [${Object.keys(postgres)}], only command allowed`);
+  }
+  const expected = postgresSettings(base.services.postgres?.command);
+  expected.set('synchronous_commit', 'off');
+  const actual = postgresSettings(postgres.command);
+  const differences = [...new Set([...expected.keys(), ...actual.keys()])].filter(
+    (key) => expected.get(key) !== actual.get(key),
+  );
+  for (const key of differences) {
+    problems.push(`override: ${key}=${actual.get(key)}, expected ${expected.get(key)}`);
+  }
+  return problems;
+}
