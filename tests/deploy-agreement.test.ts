@@ -98,7 +98,7 @@ describe('envoy.yaml and docker-compose.yml agree', () => {
     expect(ledger.shutdownGraceMs).toBeLessThan(stopGraceMs);
   });
 
-  const brokenCopies: [string, string, string, string | RegExp, RegExp][] = [
+  const brokenCopies: [string, string, string, string, RegExp][] = [
     ['a misnamed endpoint', 'envoy', 'address: facade2,', 'address: facade-2,', /envoy targets/],
     [
       'another facade port',

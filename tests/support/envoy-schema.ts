@@ -12,6 +12,7 @@ import { parse as parseYaml } from 'yaml';
 import {
   checkMissingFieldRules,
   checkPresentValueRules,
+  jsonNameOf,
   type ValidateRules,
   validateRulesOf,
 } from './envoy-validate-rules.js';
@@ -114,10 +115,10 @@ function describe(value: unknown): string {
 }
 
 function fieldByName(type: protobuf.Type, key: string): protobuf.Field | undefined {
-  return type.fields[key] ?? type.fieldsArray.find((field) => field.json_name === key);
+  return type.fields[key] ?? type.fieldsArray.find((field) => jsonNameOf(field.name) === key);
 }
 
-function isMapField(field: protobuf.Field): field is protobuf.MapField {
+function isMapField(field: protobuf.FieldBase): field is protobuf.MapField {
   return field instanceof protobuf.MapField;
 }
 
@@ -200,7 +201,7 @@ function checkRepeated(
 
 function checkSingle(
   walk: Walk,
-  field: protobuf.Field,
+  field: protobuf.FieldBase,
   value: unknown,
   rules: ValidateRules | undefined,
   at: string,

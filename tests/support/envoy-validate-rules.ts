@@ -65,8 +65,13 @@ const NUMERIC_KINDS = [
   'sfixed64',
 ] as const;
 
+/** Protobuf's JSON name: each underscore dropped and the next letter capitalised. */
+export function jsonNameOf(fieldName: string): string {
+  return fieldName.replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
+}
+
 /** The field's `(validate.rules)`, merged from every option statement that sets them. */
-export function validateRulesOf(field: protobuf.Field): ValidateRules | undefined {
+export function validateRulesOf(field: protobuf.FieldBase): ValidateRules | undefined {
   const parsed = (field.parsedOptions ?? []) as Record<string, unknown>[];
   const entries = parsed
     .map((option) => option['(validate.rules)'])
@@ -75,7 +80,7 @@ export function validateRulesOf(field: protobuf.Field): ValidateRules | undefine
 }
 
 function isPresent(field: protobuf.Field, value: Record<string, unknown>): boolean {
-  return field.name in value || field.json_name in value;
+  return field.name in value || jsonNameOf(field.name) in value;
 }
 
 function isRequiredWhenMissing(rules: ValidateRules): boolean {
