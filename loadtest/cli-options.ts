@@ -16,8 +16,9 @@ export interface CliOptions {
 export const USAGE = `Usage: npm run loadtest -- [options]
 
   --url <url>             target (default http://127.0.0.1:9999)
-  --time-scale <n>        multiply durations: 0.25 runs the 4-minute load in 1 minute at the
-                          same peak rates (default 1; ${TIME_SCALE_MIN} to ${TIME_SCALE_MAX})
+  --time-scale <n>        multiply the load's durations: 0.25 runs the 4-minute load in 1
+                          minute at the same peak rates; the ~5 s of validations stay as
+                          they are (default 1; ${TIME_SCALE_MIN} to ${TIME_SCALE_MAX})
   --rate-scale <n>        multiply arrival rates, e.g. 5 for 1,100 debits/s at the peak
                           (default 1; ${RATE_SCALE_MIN} to ${RATE_SCALE_MAX})
   --out <dir>             report directory (default reports/loadtest-<timestamp>)

@@ -23,7 +23,7 @@ const STYLE = `
   .card.bad b { color: #c92a2a; }
   table { border-collapse: collapse; width: 100%; background: #fff; }
   th, td { border: 1px solid #d8dee4; padding: 4px 8px; text-align: right; }
-  th:first-child, td:first-child, td.text { text-align: left; } tr.all td { font-weight: 600; }
+  th:first-child, td:first-child, td.text, th.text { text-align: left; } tr.all td { font-weight: 600; }
   td.ko { color: #c92a2a; font-weight: 600; }
   .chart { width: 100%; height: auto; background: #fff; border: 1px solid #d8dee4;
     border-radius: 8px; }
@@ -102,9 +102,9 @@ function throughputChart(seconds: readonly SecondBucket[]): string {
     xLabel: 'seconds since start',
     yLabel: 'requests per second',
     series: [
-      { name: 'planned arrivals', color: '#868e96', points: pick('plannedCount'), dashed: true },
+      { name: 'OK responses', color: '#2b8a3e', points: pick('okCount'), wide: true },
       { name: 'sent', color: '#1c7ed6', points: pick('sentCount') },
-      { name: 'OK responses', color: '#2b8a3e', points: pick('okCount') },
+      { name: 'planned arrivals', color: '#495057', points: pick('plannedCount'), dashed: true },
       { name: 'KO responses', color: '#c92a2a', points: pick('koCount') },
     ],
   });
@@ -140,9 +140,12 @@ function koSection(result: LoadTestResult): string {
         `<tr><td>${summary.group}</td><td>${formatCount(count)}</td><td class="text">${e(reason)}</td></tr>`,
     ),
   );
-  const examples = result.records.filter((record) => !record.ok).slice(0, FAILURE_EXAMPLES_MAX);
+  const examples = result.records
+    .filter((record) => !record.ok)
+    .sort((a, b) => a.sentMs - b.sentMs)
+    .slice(0, FAILURE_EXAMPLES_MAX);
   return (
-    `<table id="ko"><thead><tr><th>group</th><th>count</th><th>reason</th></tr></thead>` +
+    `<table id="ko"><thead><tr><th>group</th><th>count</th><th class="text">reason</th></tr></thead>` +
     `<tbody>${reasonRows.join('')}</tbody></table>` +
     `<h2>First failing requests</h2>${failureTable(examples)}`
   );
@@ -156,8 +159,9 @@ function failureTable(records: readonly RequestRecord[]): string {
       `<td class="text">${e(record.detail ?? '')}</td><td>${record.inconsistency ? 'yes' : ''}</td></tr>`,
   );
   return (
-    '<table><thead><tr><th>sent (s)</th><th>request</th><th>status</th><th>reason</th>' +
-    `<th>detail</th><th>inconsistent</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
+    '<table><thead><tr><th>sent (s)</th><th class="text">request</th><th>status</th>' +
+    '<th class="text">reason</th><th class="text">detail</th><th>inconsistent</th></tr></thead>' +
+    `<tbody>${rows.join('')}</tbody></table>`
   );
 }
 

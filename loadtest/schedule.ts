@@ -26,7 +26,12 @@ export const OFFICIAL_PROFILES: Readonly<Record<LoadGroup, InjectionProfile>> = 
 /** Validation requests: 2 × 25 concurrent transactions + 2 statements, 5 × 14, one 404. */
 export const VALIDATION_REQUEST_COUNT = 2 * 25 + 2 + 5 * 14 + 1;
 
-/** Phases start on the next tick of this clock once the phase before has finished. */
+/**
+ * Phases start on the next tick of this clock once the phase before has finished. Not
+ * time-scaled: the load starts one tick after the 404 check while the per-client
+ * validations may still run, and a shorter tick would let the load race them (their
+ * statements would then see load transactions first), which the official run does not.
+ */
 export const PHASE_TICK_MS = 1000;
 
 export const TIME_SCALE_MIN = 0.001;
@@ -35,7 +40,7 @@ export const RATE_SCALE_MIN = 0.01;
 export const RATE_SCALE_MAX = 20;
 
 export interface ScheduleScale {
-  /** Multiplies every duration (ramps, holds, phase ticks); rates stay the same. */
+  /** Multiplies the ramp and hold durations; rates and phase ticks stay the same. */
   readonly timeScale: number;
   /** Multiplies every rate (start and peak). */
   readonly rateScale: number;

@@ -8,6 +8,8 @@ export interface LineSeries {
   /** y per x; null leaves a gap. */
   readonly points: ReadonlyArray<readonly [number, number | null]>;
   readonly dashed?: boolean;
+  /** Drawn wide and translucent, under the others, so lines sitting on it stay visible. */
+  readonly wide?: boolean;
 }
 
 export interface LineChartSpec {
@@ -65,7 +67,7 @@ export function logTicks(max: number): number[] {
 
 function tickLabel(value: number): string {
   if (value >= 1000) return `${value / 1000}k`;
-  return value < 1 ? value.toFixed(1) : String(value);
+  return value > 0 && value < 1 ? value.toFixed(1) : String(value);
 }
 
 export function lineChart(spec: LineChartSpec): string {
@@ -136,12 +138,14 @@ function seriesPath(
     (runs.at(-1) as string[]).push(`${xAt(x).toFixed(1)},${yAt(y).toFixed(1)}`);
   }
   const dash = series.dashed === true ? ' stroke-dasharray="4 3"' : '';
+  const stroke =
+    series.wide === true ? 'stroke-width="5" stroke-opacity="0.45"' : 'stroke-width="1.6"';
   return runs
     .filter((run) => run.length > 0)
     .map((run) => {
       const points = run.length === 1 ? [run[0], run[0]] : run;
       return (
-        `<polyline class="series" fill="none" stroke="${series.color}" stroke-width="1.6"${dash} ` +
+        `<polyline class="series" fill="none" stroke="${series.color}" ${stroke}${dash} ` +
         `points="${points.join(' ')}"><title>${escapeXml(series.name)}</title></polyline>`
       );
     })
