@@ -7,7 +7,7 @@ export interface CliOptions {
   readonly url: string;
   readonly timeScale: number;
   readonly rateScale: number;
-  readonly outDir: string | null;
+  readonly outDir: string;
   readonly skipWait: boolean;
   readonly requestTimeoutMs: number;
   readonly help: boolean;

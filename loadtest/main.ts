@@ -33,10 +33,8 @@ async function main(): Promise<number> {
     return 2;
   }
   process.stdout.write(`${renderTextSummary(result)}\n`);
-  if (options.outDir !== null) {
-    const paths = await writeReports(result, options.outDir);
-    process.stdout.write(`Reports: ${paths.html}\n         ${paths.json}\n`);
-  }
+  const paths = await writeReports(result, options.outDir);
+  process.stdout.write(`Reports: ${paths.html}\n         ${paths.json}\n`);
   return result.passed ? 0 : 1;
 }
 

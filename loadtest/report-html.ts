@@ -29,6 +29,8 @@ const STYLE = `
     border-radius: 8px; }
   .grid { stroke: #e6e9ed; } .tick, .legend, .bar-label { font-size: 11px; fill: #57606a; }
   .bar-label { fill: #fff; } .axis { font-size: 12px; fill: #57606a; }
+  .reference { stroke: #c92a2a; stroke-dasharray: 6 4; stroke-opacity: 0.6; }
+  .reference-label { font-size: 11px; fill: #c92a2a; }
   .warning { background: #fff4e5; border: 1px solid #f08c00; padding: 8px 12px; border-radius: 8px; }
   p.help { color: #57606a; margin: 4px 0 8px; }
 `;
@@ -84,6 +86,7 @@ function latencyChart(seconds: readonly SecondBucket[]): string {
     xLabel: 'seconds since start (by send time)',
     yLabel: 'response time (ms, log scale)',
     logY: true,
+    referenceY: { value: SLA_RESPONSE_MS, label: `SLA ${SLA_RESPONSE_MS} ms` },
     series: [
       { name: 'p50', color: '#2b8a3e', points: pick('p50Ms') },
       { name: 'p95', color: '#1c7ed6', points: pick('p95Ms') },

@@ -19,6 +19,8 @@ export interface LineChartSpec {
   readonly yLabel: string;
   readonly series: readonly LineSeries[];
   readonly logY?: boolean;
+  /** A labelled horizontal line, e.g. the SLA; it widens the y axis to show it. */
+  readonly referenceY?: { readonly value: number; readonly label: string };
 }
 
 export interface BarSegment {
@@ -54,7 +56,9 @@ export function linearTicks(max: number, targetCount = 5): number[] {
   const power = 10 ** Math.floor(Math.log10(rough));
   const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= rough) ?? 10 * power;
   const ticks: number[] = [];
-  for (let value = 0; value < max + step; value += step) ticks.push(value);
+  for (let index = 0; index * step < max + step; index += 1) {
+    ticks.push(Number((index * step).toPrecision(12)));
+  }
   return ticks;
 }
 
@@ -76,8 +80,8 @@ export function lineChart(spec: LineChartSpec): string {
     series.points.flatMap(([, y]) => (y === null ? [] : [y])),
   );
   const xMax = Math.max(1, ...xs);
-  const yTicks =
-    spec.logY === true ? logTicks(Math.max(...ys, 1)) : linearTicks(Math.max(...ys, 1));
+  const yMax = Math.max(...ys, 1, spec.referenceY?.value ?? 0);
+  const yTicks = spec.logY === true ? logTicks(yMax) : linearTicks(yMax);
   const yTop = yTicks.at(-1) as number;
   const xTicks = linearTicks(xMax, 10).filter((tick) => tick <= xMax);
   const xAt = (x: number): number => MARGIN.left + (x / xMax) * PLOT_WIDTH_PX;
@@ -104,6 +108,14 @@ export function lineChart(spec: LineChartSpec): string {
     })
     .join('');
   const lines = spec.series.map((series) => seriesPath(series, xAt, yAt)).join('');
+  const reference =
+    spec.referenceY === undefined
+      ? ''
+      : `<line class="reference" x1="${MARGIN.left}" x2="${WIDTH_PX - MARGIN.right}" ` +
+        `y1="${yAt(spec.referenceY.value).toFixed(1)}" y2="${yAt(spec.referenceY.value).toFixed(1)}"/>` +
+        `<text class="reference-label" x="${WIDTH_PX - MARGIN.right - 4}" ` +
+        `y="${(yAt(spec.referenceY.value) - 4).toFixed(1)}" text-anchor="end">` +
+        `${escapeXml(spec.referenceY.label)}</text>`;
   const legend = spec.series
     .map((series, index) => {
       const x = MARGIN.left + index * 150;
@@ -116,7 +128,7 @@ export function lineChart(spec: LineChartSpec): string {
   return (
     `<svg class="chart" data-chart="${escapeXml(spec.id)}" viewBox="0 0 ${WIDTH_PX} ${HEIGHT_PX}" ` +
     `role="img" aria-label="${escapeXml(spec.title)}" xmlns="http://www.w3.org/2000/svg">` +
-    `${grid}${xAxis}${legend}${lines}` +
+    `${grid}${xAxis}${legend}${reference}${lines}` +
     `<text class="axis" x="${MARGIN.left + PLOT_WIDTH_PX / 2}" y="${HEIGHT_PX - 6}" text-anchor="middle">${escapeXml(spec.xLabel)}</text>` +
     `<text class="axis" transform="translate(14 ${MARGIN.top + PLOT_HEIGHT_PX / 2}) rotate(-90)" text-anchor="middle">${escapeXml(spec.yLabel)}</text>` +
     '</svg>'
