@@ -1,6 +1,8 @@
 // Starts the native stack as `npm start` does (node dist/stack/main.js, built by
 // `npm test`'s pretest), on this run's test ports with a fresh data directory, and
-// reads which process is which from its state file.
+// reads which process is which from its state file. A caller that needs the data to
+// outlive the process (restart on the same database) passes its own data directory,
+// which stop() then leaves in place.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,16 +28,35 @@ export interface StackProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+export interface StackProcessOptions {
+  /**
+   * PostgreSQL's data directory, owned by the caller: created on first use, kept by
+   * stop(), reused by the next stack given the same path. Default: a new directory
+   * inside the stack's work directory, deleted by stop().
+   */
+  readonly dataDir?: string;
+}
+
 export const STACK_MAIN = 'dist/stack/main.js';
+
+/** A new directory for StackProcessOptions.dataDir; the caller deletes it. */
+export function createDataDir(): string {
+  const parent = mkdtempSync(path.join(tmpdir(), 'ledger-data-'));
+  // Run as root, PostgreSQL runs as a `postgres` user that must reach its data directory.
+  chmodSync(parent, 0o755);
+  return path.join(parent, 'postgres');
+}
 
 export async function startStackProcess(
   extraArgs: string[] = [],
   env: Record<string, string> = {},
+  options: StackProcessOptions = {},
 ): Promise<StackProcess> {
   const workDir = mkdtempSync(path.join(tmpdir(), 'ledger-stack-'));
   // Run as root, PostgreSQL runs as a `postgres` user that must reach its data directory.
   chmodSync(workDir, 0o755);
   const stateFile = path.join(workDir, 'state.json');
+  const dataDir = options.dataDir ?? path.join(workDir, 'postgres');
   const httpPort = testPort();
   const ledgerAddress = `127.0.0.1:${testPort()}`;
   const args = [
@@ -47,7 +68,7 @@ export async function startStackProcess(
     '--ledger-address',
     ledgerAddress,
     '--data-dir',
-    path.join(workDir, 'postgres'),
+    dataDir,
     '--state-file',
     stateFile,
     ...extraArgs,
@@ -90,12 +111,13 @@ export async function startStackProcess(
     httpUrl: `http://127.0.0.1:${httpPort}`,
     ledgerAddress,
     databaseUrl: state().databaseUrl,
-    dataDir: path.join(workDir, 'postgres'),
+    dataDir,
     output: () => output,
     state,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       const code = await exited;
+      // The work directory holds the default data directory, never a caller's one.
       rmSync(workDir, { recursive: true, force: true });
       return code;
     },
