@@ -5,11 +5,21 @@
 //   --facades N        facade processes (2)      --data-dir D  PostgreSQL data (.data/postgres)
 //   --postgres-port N  embedded PostgreSQL (5433) --ledger-address H:P (127.0.0.1:50051)
 //   --state-file F     write {httpUrl, databaseUrl, pids} as JSON, kept current (for tools)
+//   --cgroup-parent G  place each component in the control group G/<component>, made
+//                      beforehand by the launching process, relative to its own groups
+//                      (the budget benchmark, scripts/bench-stack.ts)
 // DATABASE_URL selects an external PostgreSQL instead of the embedded one.
 import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { PROJECT_DIR, type RunningStack, StackStartError, startStack } from './stack.js';
+import { detectCgroups, placeProcess, processTree } from './cgroups.js';
+import {
+  type ComponentName,
+  PROJECT_DIR,
+  type RunningStack,
+  StackStartError,
+  startStack,
+} from './stack.js';
 
 const { values } = parseArgs({
   options: {
@@ -22,6 +32,7 @@ const { values } = parseArgs({
     'postgres-port': { type: 'string', default: '5433' },
     'ledger-address': { type: 'string', default: '127.0.0.1:50051' },
     'state-file': { type: 'string' },
+    'cgroup-parent': { type: 'string' },
   },
   strict: true,
 });
@@ -36,6 +47,21 @@ function integerOption(name: string, raw: string, min: number, max: number): num
 }
 
 const log = (line: string) => console.log(`[stack] ${line}`);
+
+const cgroupParent = values['cgroup-parent'];
+// Group names are relative to the launcher's own groups (it made them; it is our parent).
+const cgroups = cgroupParent === undefined ? undefined : detectCgroups(process.ppid);
+if (cgroups !== undefined && 'unavailable' in cgroups) {
+  console.error(`stack: --cgroup-parent given but ${cgroups.unavailable}`);
+  process.exit(2);
+}
+
+function placeInCgroup(component: ComponentName, pid: number): void {
+  if (cgroups === undefined || 'unavailable' in cgroups) return;
+  // PostgreSQL has forked its helpers by the time it is ready: move the whole tree.
+  const pids = component === 'postgres' ? processTree(pid) : [pid];
+  for (const each of pids) placeProcess(cgroups, `${cgroupParent}/${component}`, each);
+}
 
 let stackRef: RunningStack | undefined;
 /** Tools (tests, the benchmark) read which process is which from this file. */
@@ -64,7 +90,10 @@ try {
     facadeCount: integerOption('facades', values.facades, 1, 64),
     childEnv: {},
     log,
-    onSpawn: () => writeState(),
+    onSpawn: (component, pid) => {
+      placeInCgroup(component, pid);
+      writeState();
+    },
   });
   stackRef = stack;
   writeState();

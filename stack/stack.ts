@@ -105,6 +105,126 @@ async function waitUntilServing(url: string, deadlineMs: number): Promise<void> 
   }
 }
 
+/** The running children and how to restart and stop them. */
+class Supervisor {
+  stopping = false;
+  readonly pids: Partial<Record<ComponentName, number>> = {};
+  postgres: RunningPostgres | undefined;
+  ledger: ChildProcess | undefined;
+  readonly facades = new Map<number, Worker>();
+  private postgresRestarts = 0;
+  private ledgerRestarts = 0;
+
+  constructor(private readonly options: StackOptions) {}
+
+  private noteSpawn(component: ComponentName, pid: number | undefined): void {
+    if (pid === undefined) return;
+    this.pids[component] = pid;
+    this.options.onSpawn?.(component, pid);
+  }
+
+  /** PostgreSQL, restarted if it dies (the ledger answers UNAVAILABLE meanwhile). */
+  async launchPostgres(): Promise<void> {
+    const { options } = this;
+    this.postgres = await startPostgres({
+      dataDir: options.dataDir,
+      port: options.postgresPort,
+      settings: options.rinhaMode ? RINHA_SETTINGS : DURABLE_SETTINGS,
+      onUnexpectedExit: (code, signal) => {
+        if (this.stopping) return;
+        options.log(`postgres exited unexpectedly (${signal ?? code}); restarting`);
+        setTimeout(
+          () => {
+            this.launchPostgres().then(
+              () => {
+                this.postgresRestarts = 0;
+              },
+              (error: unknown) =>
+                options.log(`postgres restart failed: ${(error as Error).message}`),
+            );
+          },
+          backoff(this.postgresRestarts++),
+        );
+      },
+    });
+    this.noteSpawn('postgres', this.postgres.pid);
+  }
+
+  /** The ledger, restarted if it dies; its IPC channel makes it exit if we die. */
+  launchLedger(env: NodeJS.ProcessEnv): void {
+    const child = fork(LEDGER_MAIN, [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.ledger = child;
+    this.noteSpawn('ledger', child.pid);
+    const healthyTimer = setTimeout(() => {
+      this.ledgerRestarts = 0;
+    }, 10_000);
+    child.once('exit', (code, signal) => {
+      clearTimeout(healthyTimer);
+      if (this.stopping) return;
+      this.options.log(`ledger exited unexpectedly (${signal ?? code}); restarting`);
+      setTimeout(() => this.launchLedger(env), backoff(this.ledgerRestarts++));
+    });
+  }
+
+  /** A facade: a cluster worker sharing the HTTP port, replaced if it dies. */
+  launchFacade(index: number, env: NodeJS.ProcessEnv): void {
+    const worker = cluster.fork(env);
+    this.facades.set(index, worker);
+    this.noteSpawn(`facade-${index}`, worker.process.pid);
+    worker.once('exit', (code, signal) => {
+      if (this.stopping) return;
+      this.options.log(`facade-${index} exited unexpectedly (${signal ?? code}); replacing it`);
+      setTimeout(() => this.launchFacade(index, env), RESTART_DELAY_MIN_MS);
+    });
+  }
+
+  /**
+   * Front to back: each layer drains its in-flight work while the one behind it still
+   * serves. Also used when start-up fails half-way, so nothing started is left behind.
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(
+      [...this.facades.values()].map((worker) => {
+        worker.process.kill('SIGTERM');
+        return waitForExit(worker.process);
+      }),
+    );
+    if (this.ledger) {
+      this.ledger.kill('SIGTERM');
+      await waitForExit(this.ledger);
+    }
+    await this.postgres?.stop();
+  }
+}
+
+async function launchAll(supervisor: Supervisor, options: StackOptions): Promise<string> {
+  let databaseUrl = options.databaseUrl;
+  if (databaseUrl === undefined) {
+    if (options.fresh) rmSync(options.dataDir, { recursive: true, force: true });
+    await supervisor.launchPostgres();
+    databaseUrl = supervisor.postgres?.url(DATABASE_NAME) as string;
+  }
+  await ensureSchema(databaseUrl, path.join(PROJECT_DIR, 'init.sql'));
+  const childEnv = { ...process.env, ...options.childEnv };
+  supervisor.launchLedger({
+    ...childEnv,
+    DATABASE_URL: databaseUrl,
+    LEDGER_LISTEN_ADDRESS: options.ledgerAddress,
+  });
+  cluster.setupPrimary({ exec: FACADE_MAIN, args: [], silent: false });
+  const facadeEnv = {
+    ...childEnv,
+    FACADE_HOST: options.httpHost,
+    FACADE_PORT: String(options.httpPort),
+    LEDGER_ADDRESS: options.ledgerAddress,
+  };
+  for (let index = 1; index <= options.facadeCount; index++) {
+    supervisor.launchFacade(index, facadeEnv);
+  }
+  return databaseUrl;
+}
+
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const startedAt = Date.now();
   const [ledgerHost = '127.0.0.1', ledgerPort = '50051'] = options.ledgerAddress.split(/:(?=\d+$)/);
@@ -113,121 +233,21 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   if (options.databaseUrl === undefined) {
     await assertPortFree('127.0.0.1', options.postgresPort, 'PostgreSQL');
   }
-
-  let stopping = false;
-  const pids: Partial<Record<ComponentName, number>> = {};
-  const noteSpawn = (component: ComponentName, pid: number | undefined) => {
-    if (pid === undefined) return;
-    pids[component] = pid;
-    options.onSpawn?.(component, pid);
-  };
-
-  // PostgreSQL, restarted if it dies (the ledger answers UNAVAILABLE meanwhile).
-  let postgres: RunningPostgres | undefined;
-  let databaseUrl = options.databaseUrl;
-  if (databaseUrl === undefined) {
-    if (options.fresh) rmSync(options.dataDir, { recursive: true, force: true });
-    let postgresRestarts = 0;
-    const launchPostgres = async (): Promise<RunningPostgres> => {
-      const running = await startPostgres({
-        dataDir: options.dataDir,
-        port: options.postgresPort,
-        settings: options.rinhaMode ? RINHA_SETTINGS : DURABLE_SETTINGS,
-        onUnexpectedExit: (code, signal) => {
-          if (stopping) return;
-          options.log(`postgres exited unexpectedly (${signal ?? code}); restarting`);
-          setTimeout(() => {
-            launchPostgres().then(
-              (next) => {
-                postgres = next;
-                postgresRestarts = 0;
-              },
-              (error: unknown) =>
-                options.log(`postgres restart failed: ${(error as Error).message}`),
-            );
-          }, backoff(postgresRestarts++));
-        },
-      });
-      noteSpawn('postgres', running.pid);
-      return running;
-    };
-    postgres = await launchPostgres();
-    databaseUrl = postgres.url(DATABASE_NAME);
-  }
-  await ensureSchema(databaseUrl, path.join(PROJECT_DIR, 'init.sql'));
-
-  // The ledger, restarted if it dies.
-  const childEnv = { ...process.env, ...options.childEnv };
-  let ledger: ChildProcess | undefined;
-  let ledgerRestarts = 0;
-  const launchLedger = () => {
-    const child = fork(LEDGER_MAIN, [], {
-      env: { ...childEnv, DATABASE_URL: databaseUrl, LEDGER_LISTEN_ADDRESS: options.ledgerAddress },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    ledger = child;
-    noteSpawn('ledger', child.pid);
-    const healthyTimer = setTimeout(() => {
-      ledgerRestarts = 0;
-    }, 10_000);
-    child.once('exit', (code, signal) => {
-      clearTimeout(healthyTimer);
-      if (stopping) return;
-      options.log(`ledger exited unexpectedly (${signal ?? code}); restarting`);
-      setTimeout(launchLedger, backoff(ledgerRestarts++));
-    });
-  };
-  launchLedger();
-
-  // The facades: cluster workers sharing the HTTP port, replaced if one dies.
-  cluster.setupPrimary({ exec: FACADE_MAIN, args: [], silent: false });
-  const facadeEnv = {
-    ...childEnv,
-    FACADE_HOST: options.httpHost,
-    FACADE_PORT: String(options.httpPort),
-    LEDGER_ADDRESS: options.ledgerAddress,
-  };
-  const facades = new Map<number, Worker>();
-  const launchFacade = (index: number) => {
-    const worker = cluster.fork(facadeEnv);
-    facades.set(index, worker);
-    noteSpawn(`facade-${index}`, worker.process.pid);
-    worker.once('exit', (code, signal) => {
-      if (stopping) return;
-      options.log(`facade-${index} exited unexpectedly (${signal ?? code}); replacing it`);
-      setTimeout(() => launchFacade(index), RESTART_DELAY_MIN_MS);
-    });
-  };
-  for (let index = 1; index <= options.facadeCount; index++) launchFacade(index);
-
-  const httpUrl = `http://${options.httpHost === '0.0.0.0' ? '127.0.0.1' : options.httpHost}:${options.httpPort}`;
-  const stop = async () => {
-    stopping = true;
-    // Front to back: each layer drains its in-flight work while the next still serves.
-    await Promise.all(
-      [...facades.values()].map((worker) => {
-        worker.process.kill('SIGTERM');
-        return waitForExit(worker.process);
-      }),
-    );
-    if (ledger) {
-      ledger.kill('SIGTERM');
-      await waitForExit(ledger);
-    }
-    await postgres?.stop();
-  };
-
+  const supervisor = new Supervisor(options);
+  const host = options.httpHost === '0.0.0.0' ? '127.0.0.1' : options.httpHost;
+  const httpUrl = `http://${host}:${options.httpPort}`;
   try {
+    const databaseUrl = await launchAll(supervisor, options);
     await waitUntilServing(`${httpUrl}/clientes/1/extrato`, startedAt + READY_TIMEOUT_MS);
+    return {
+      httpUrl,
+      databaseUrl,
+      startupMs: Date.now() - startedAt,
+      pids: () => ({ ...supervisor.pids }),
+      stop: () => supervisor.stop(),
+    };
   } catch (error) {
-    await stop();
+    await supervisor.stop();
     throw error;
   }
-  return {
-    httpUrl,
-    databaseUrl,
-    startupMs: Date.now() - startedAt,
-    pids: () => ({ ...pids }),
-    stop,
-  };
 }

@@ -1,0 +1,222 @@
+// `npm run bench -- [--time-scale 1] [--rate-scale 1] [--rinha] [--out DIR]`: the
+// native stack under the contest's budget, with the Rinha load test against it.
+// Each component (PostgreSQL, the ledger, each facade, the balancer, i.e. the stack's
+// cluster primary) runs in its own cgroup with the CPU and memory limits of
+// docker-compose.yml; the load generator (this process) runs outside the budget.
+// Reports the load test's results plus each component's CPU use, throttling and peak
+// memory. Without cgroups (not root, no cgroup filesystem) it says so and runs
+// unconstrained.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { renderTextSummary } from '../loadtest/report-text.js';
+import { runLoadTest } from '../loadtest/run-load-test.js';
+import { writeReports } from '../loadtest/write-reports.js';
+import { readComposeBudget } from '../stack/budget.js';
+import {
+  type CgroupLayout,
+  type ComponentLimits,
+  type ComponentUsage,
+  createGroup,
+  detectCgroups,
+  placeProcess,
+  readUsage,
+  removeGroups,
+} from '../stack/cgroups.js';
+
+const { values } = parseArgs({
+  options: {
+    'time-scale': { type: 'string', default: '1' },
+    'rate-scale': { type: 'string', default: '1' },
+    rinha: { type: 'boolean', default: false },
+    out: { type: 'string' },
+    compose: { type: 'string', default: 'docker-compose.yml' },
+    port: { type: 'string', default: '9999' },
+  },
+});
+
+const SAMPLE_INTERVAL_MS = 1000;
+const MIB = 1024 * 1024;
+
+interface ComponentReport {
+  component: string;
+  limits: ComponentLimits;
+  usage: ComponentUsage;
+  cpuAverageCores: number;
+  cpuPeakCores: number;
+}
+
+function startStackProcess(workDir: string, cgroupParent: string | undefined): ChildProcess {
+  const args = [
+    'dist/stack/main.js',
+    '--fresh',
+    '--port',
+    values.port,
+    // Not the dev stack's defaults, so a running `npm start` does not collide; below
+    // 32768, where the kernel picks no outgoing ports that could hold them.
+    '--postgres-port',
+    '25434',
+    '--ledger-address',
+    '127.0.0.1:25052',
+    '--data-dir',
+    path.join(workDir, 'postgres'),
+    '--state-file',
+    path.join(workDir, 'state.json'),
+    ...(values.rinha ? ['--rinha'] : []),
+    ...(cgroupParent ? ['--cgroup-parent', cgroupParent] : []),
+  ];
+  return spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+  });
+}
+
+function waitForReady(stack: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    stack.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      process.stdout.write(chunk);
+      if (output.includes('[stack] ready in')) resolve();
+    });
+    stack.once('exit', (code) =>
+      reject(new Error(`the stack exited (${code}) before it was ready`)),
+    );
+  });
+}
+
+function renderComponents(reports: readonly ComponentReport[]): string {
+  const lines = [
+    'component   cpu limit  cpu avg  cpu peak(1s)  throttled periods  throttled ms  mem peak / limit MB  OOM',
+  ];
+  for (const report of reports) {
+    const memoryShare = (100 * report.usage.memoryPeakBytes) / report.limits.memoryBytes;
+    lines.push(
+      `${report.component.padEnd(11)} ${report.limits.cpus.toFixed(2).padStart(9)} ` +
+        `${report.cpuAverageCores.toFixed(3).padStart(8)} ${report.cpuPeakCores.toFixed(3).padStart(13)} ` +
+        `${String(report.usage.throttledPeriods).padStart(18)} ` +
+        `${(report.usage.throttledNs / 1e6).toFixed(0).padStart(13)} ` +
+        `${(report.usage.memoryPeakBytes / MIB).toFixed(1).padStart(10)} / ${(report.limits.memoryBytes / MIB).toFixed(0).padStart(4)} (${memoryShare.toFixed(0)}%)` +
+        `${String(report.usage.oomKills).padStart(5)}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<number> {
+  const budget = readComposeBudget(values.compose);
+  const detected = detectCgroups();
+  const layout: CgroupLayout | undefined = 'unavailable' in detected ? undefined : detected;
+  if (layout === undefined) {
+    console.warn(
+      `bench: ${(detected as { unavailable: string }).unavailable}; running UNCONSTRAINED`,
+    );
+  }
+  const cgroupParent = layout ? `crebitos-bench-${process.pid}` : undefined;
+  const components = Object.keys(budget);
+  if (layout && cgroupParent) {
+    for (const component of components) {
+      createGroup(layout, `${cgroupParent}/${component}`, budget[component] as ComponentLimits);
+    }
+    console.log(`bench: cgroup ${layout.version}, budget from ${values.compose}:`);
+    for (const component of components) {
+      const limits = budget[component] as ComponentLimits;
+      console.log(
+        `  ${component.padEnd(10)} ${limits.cpus} CPU, ${(limits.memoryBytes / MIB).toFixed(0)} MB`,
+      );
+    }
+  }
+
+  const workDir = mkdtempSync(path.join(tmpdir(), 'crebitos-bench-'));
+  chmodSync(workDir, 0o755);
+  const stack = startStackProcess(workDir, cgroupParent);
+  if (layout && cgroupParent && stack.pid !== undefined) {
+    placeProcess(layout, `${cgroupParent}/balancer`, stack.pid);
+  }
+  const samples = new Map<string, number[]>();
+  let sampler: NodeJS.Timeout | undefined;
+  try {
+    await waitForReady(stack);
+    const before = new Map(
+      components.map((component) => [
+        component,
+        layout ? readUsage(layout, `${cgroupParent}/${component}`).cpuUsageNs : 0,
+      ]),
+    );
+    let previous = new Map(before);
+    sampler = setInterval(() => {
+      if (!layout) return;
+      for (const component of components) {
+        const now = readUsage(layout, `${cgroupParent}/${component}`).cpuUsageNs;
+        const cores = (now - (previous.get(component) ?? now)) / (SAMPLE_INTERVAL_MS * 1e6);
+        samples.set(component, [...(samples.get(component) ?? []), cores]);
+        previous.set(component, now);
+      }
+      previous = new Map(previous);
+    }, SAMPLE_INTERVAL_MS);
+
+    const result = await runLoadTest({
+      url: `http://127.0.0.1:${values.port}`,
+      timeScale: Number(values['time-scale']),
+      rateScale: Number(values['rate-scale']),
+      progress: process.stderr,
+    });
+    clearInterval(sampler);
+    const reports: ComponentReport[] = layout
+      ? components.map((component) => {
+          const usage = readUsage(layout, `${cgroupParent}/${component}`);
+          return {
+            component,
+            limits: budget[component] as ComponentLimits,
+            usage,
+            cpuAverageCores:
+              (usage.cpuUsageNs - (before.get(component) ?? 0)) / (result.durationMs * 1e6),
+            cpuPeakCores: Math.max(0, ...(samples.get(component) ?? [])),
+          };
+        })
+      : [];
+
+    console.log(renderTextSummary(result));
+    if (layout)
+      console.log(
+        `\nComponents under the budget (${result.durationMs / 1000} s of load test):\n${renderComponents(reports)}`,
+      );
+    const outDir =
+      values.out ?? path.join('reports', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    mkdirSync(outDir, { recursive: true });
+    const paths = await writeReports(result, outDir);
+    writeFileSync(
+      path.join(outDir, 'components.json'),
+      JSON.stringify(
+        { cgroups: layout?.version ?? 'unavailable', rinhaMode: values.rinha, components: reports },
+        null,
+        2,
+      ),
+    );
+    console.log(
+      `Reports: ${paths.html}\n         ${paths.json}\n         ${path.join(outDir, 'components.json')}`,
+    );
+    const state = JSON.parse(readFileSync(path.join(workDir, 'state.json'), 'utf8')) as {
+      pids: object;
+    };
+    console.log(`Stack processes: ${JSON.stringify(state.pids)}`);
+    return result.passed ? 0 : 1;
+  } finally {
+    if (sampler) clearInterval(sampler);
+    stack.kill('SIGTERM');
+    await new Promise((resolve) =>
+      stack.exitCode === null ? stack.once('exit', resolve) : resolve(null),
+    );
+    if (layout && cgroupParent) {
+      removeGroups(layout, [
+        ...components.map((component) => `${cgroupParent}/${component}`),
+        cgroupParent,
+      ]);
+    }
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+process.exitCode = await main();
