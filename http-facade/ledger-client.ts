@@ -1,6 +1,7 @@
 // The facade's one long-lived gRPC channel to the ledger, with promise-returning
 // calls that always carry a deadline and resolve to a value or a status (never
-// reject), so routes switch on the outcome.
+// reject), so routes switch on the outcome. Operations travel over the Pipeline
+// stream by default (a fraction of a unary call's CPU), or as unary calls.
 import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 import type { GetStatementResponse } from '../proto/generated/ledger/v1/GetStatementResponse.js';
@@ -9,6 +10,7 @@ import type { PostTransactionRequestInput } from '../proto/generated/ledger/v1/P
 import type { PostTransactionResponse } from '../proto/generated/ledger/v1/PostTransactionResponse.js';
 import type { ProtoGrpcType } from '../proto/generated/ledger.js';
 import { loadLedgerPackageDefinition } from '../proto/loader.js';
+import { LedgerPipeline } from './ledger-pipeline.js';
 
 /** The canonical gRPC status codes, for modules that map them without importing grpc-js. */
 export const LedgerStatus = grpc.status;
@@ -59,7 +61,12 @@ function settle<T>(resolve: (reply: LedgerReply<T>) => void) {
   };
 }
 
-export function createLedgerClient(address: string): LedgerClient {
+export type LedgerTransport = 'pipeline' | 'unary';
+
+export function createLedgerClient(
+  address: string,
+  transport: LedgerTransport = 'pipeline',
+): LedgerClient {
   const proto = grpc.loadPackageDefinition(
     loadLedgerPackageDefinition(),
   ) as unknown as ProtoGrpcType;
@@ -74,6 +81,25 @@ export function createLedgerClient(address: string): LedgerClient {
     channelOverride: client.getChannel(),
   }) as unknown as HealthCheckClient;
 
+  const isServing = (timeoutMs: number) =>
+    new Promise<boolean>((resolve) => {
+      health.check({ service: '' }, { deadline: Date.now() + timeoutMs }, (error, reply) => {
+        resolve(error === null && reply?.status === 'SERVING');
+      });
+    });
+
+  if (transport === 'pipeline') {
+    const pipeline = new LedgerPipeline(client);
+    return {
+      postTransaction: (request, timeoutMs) => pipeline.call('postTransaction', request, timeoutMs),
+      getStatement: (clientId, timeoutMs) => pipeline.call('getStatement', { clientId }, timeoutMs),
+      isServing,
+      close: () => {
+        pipeline.close();
+        client.close();
+      },
+    };
+  }
   return {
     postTransaction: (request, timeoutMs) =>
       new Promise((resolve) => {
@@ -83,12 +109,7 @@ export function createLedgerClient(address: string): LedgerClient {
       new Promise((resolve) => {
         client.GetStatement({ clientId }, { deadline: Date.now() + timeoutMs }, settle(resolve));
       }),
-    isServing: (timeoutMs) =>
-      new Promise((resolve) => {
-        health.check({ service: '' }, { deadline: Date.now() + timeoutMs }, (error, reply) => {
-          resolve(error === null && reply?.status === 'SERVING');
-        });
-      }),
+    isServing,
     close: () => client.close(),
   };
 }

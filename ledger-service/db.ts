@@ -165,7 +165,11 @@ export function createPostgresStore(config: LedgerConfig, logger: Logger): Ledge
     // Waiting for a connection may have outlived the caller: then send nothing.
     if (scope.isCancelled()) {
       client.release();
-      throw new CallCancelledError('call cancelled before it reached the database');
+      throw Date.now() >= scope.deadlineMs
+        ? new DeadlineExceededError(
+            'deadline passed while waiting for a database connection; nothing was written',
+          )
+        : new CallCancelledError('call cancelled before it reached the database');
     }
     try {
       const result = await client.query<Row>({ ...query, values });

@@ -2,7 +2,11 @@
 // real database, and a real client for it.
 import * as grpc from '@grpc/grpc-js';
 import { createLogger } from '../../common/logger.js';
-import { createLedgerClient, type LedgerClient } from '../../http-facade/ledger-client.js';
+import {
+  createLedgerClient,
+  type LedgerClient,
+  type LedgerTransport,
+} from '../../http-facade/ledger-client.js';
 import { parseLedgerConfig } from '../../ledger-service/config.js';
 import { createPostgresStore } from '../../ledger-service/db.js';
 import { buildLedgerServer } from '../../ledger-service/grpc-server.js';
@@ -14,19 +18,22 @@ export interface TestLedger {
   readonly client: LedgerClient;
   readonly monitor: HealthMonitor;
   stop(): Promise<void>;
+  /** Cancels every call in flight and stops the server at once, as a crash would. */
+  forceStop(): Promise<void>;
 }
 
 export async function startTestLedger(
   databaseUrl: string,
   env: Record<string, string> = {},
+  transport: LedgerTransport = 'pipeline',
 ): Promise<TestLedger> {
-  const address = `127.0.0.1:${testPort()}`;
   const config = parseLedgerConfig({
     DATABASE_URL: databaseUrl,
-    LEDGER_LISTEN_ADDRESS: address,
+    LEDGER_LISTEN_ADDRESS: `127.0.0.1:${testPort()}`,
     LEDGER_HEALTH_INTERVAL_MS: '200',
     ...env,
   });
+  const address = config.listenAddress;
   const logger = createLogger('ledger-test', 'silent');
   const store = createPostgresStore(config, logger);
   const { server, health } = buildLedgerServer(store, logger);
@@ -37,7 +44,7 @@ export async function startTestLedger(
       error ? reject(error) : resolve(),
     ),
   );
-  const client = createLedgerClient(address);
+  const client = createLedgerClient(address, transport);
   return {
     address,
     client,
@@ -46,6 +53,11 @@ export async function startTestLedger(
       client.close();
       monitor.stop();
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      await store.close();
+    },
+    async forceStop() {
+      monitor.stop();
+      server.forceShutdown();
       await store.close();
     },
   };

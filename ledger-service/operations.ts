@@ -1,0 +1,133 @@
+// The ledger's two operations as the wire sees them, shared by the unary RPCs and the
+// pipeline stream: validate, run against the store, and map every outcome and every
+// error to an explicit canonical status, in one table each.
+import { AssertionError } from 'node:assert';
+import { status } from '@grpc/grpc-js';
+import type { Logger } from '../common/logger.js';
+import type { Timestamp } from '../proto/generated/google/protobuf/Timestamp.js';
+import type { GetStatementRequest } from '../proto/generated/ledger/v1/GetStatementRequest.js';
+import type { GetStatementResponse } from '../proto/generated/ledger/v1/GetStatementResponse.js';
+import type { PostTransactionRequest } from '../proto/generated/ledger/v1/PostTransactionRequest.js';
+import type { PostTransactionResponse } from '../proto/generated/ledger/v1/PostTransactionResponse.js';
+import {
+  CallCancelledError,
+  type CallScope,
+  DatabaseUnavailableError,
+  DeadlineExceededError,
+  type LedgerStore,
+  type PostTransactionOutcome,
+  type Statement,
+} from './ledger.js';
+import { validateGetStatement, validatePostTransaction } from './validation.js';
+
+export interface Failure {
+  readonly ok: false;
+  readonly code: status;
+  readonly details: string;
+}
+
+export type Reply<T> = { readonly ok: true; readonly value: T } | Failure;
+
+const fail = (code: status, details: string): Failure => ({ ok: false, code, details });
+
+/** The one table from a posting outcome to the wire. */
+function postReply(
+  outcome: PostTransactionOutcome,
+  clientId: number,
+): Reply<PostTransactionResponse> {
+  switch (outcome.type) {
+    case 'applied':
+      return { ok: true, value: { limit: outcome.limitCents, balance: outcome.balanceCents } };
+    case 'client_not_found':
+      return fail(status.NOT_FOUND, `client ${clientId} not found`);
+    case 'limit_exceeded':
+      return fail(
+        status.FAILED_PRECONDITION,
+        `debit refused: the balance ${outcome.balanceCents} may not go below -${outcome.limitCents}`,
+      );
+    case 'balance_overflow':
+      return fail(status.FAILED_PRECONDITION, 'credit refused: the balance would exceed 2^53 - 1');
+  }
+}
+
+function toTimestamp(micros: number): Timestamp {
+  const seconds = Math.floor(micros / 1_000_000);
+  return { seconds, nanos: (micros - seconds * 1_000_000) * 1000 };
+}
+
+function statementReply(
+  statement: Statement | null,
+  clientId: number,
+): Reply<GetStatementResponse> {
+  if (statement === null) return fail(status.NOT_FOUND, `client ${clientId} not found`);
+  return {
+    ok: true,
+    value: {
+      balance: statement.balanceCents,
+      limit: statement.limitCents,
+      statementTime: toTimestamp(statement.statementTimeMicros),
+      latestTransactions: statement.latestTransactions.map((entry) => ({
+        amount: entry.amountCents,
+        kind: entry.kind === 'credit' ? 'TRANSACTION_KIND_CREDIT' : 'TRANSACTION_KIND_DEBIT',
+        description: entry.description,
+        createdAt: toTimestamp(entry.createdAtMicros),
+      })),
+    },
+  };
+}
+
+export interface LedgerOperations {
+  postTransaction(
+    request: PostTransactionRequest,
+    scope: CallScope,
+  ): Promise<Reply<PostTransactionResponse>>;
+  getStatement(
+    request: GetStatementRequest,
+    scope: CallScope,
+  ): Promise<Reply<GetStatementResponse>>;
+}
+
+export function createLedgerOperations(store: LedgerStore, logger: Logger): LedgerOperations {
+  /** Operating errors become explicit statuses; a broken assertion also crashes the process. */
+  function failureFor(method: string, error: unknown): Failure {
+    if (error instanceof DatabaseUnavailableError) {
+      logger.warn({ method, err: error }, 'database unavailable');
+      return fail(status.UNAVAILABLE, 'database unavailable, retry later');
+    }
+    if (error instanceof DeadlineExceededError)
+      return fail(status.DEADLINE_EXCEEDED, error.message);
+    if (error instanceof CallCancelledError) return fail(status.CANCELLED, error.message);
+    logger.error({ method, err: error }, 'unexpected failure');
+    // A bug: crash after answering, so the supervisor restarts a clean process.
+    if (error instanceof AssertionError) {
+      setImmediate(() => {
+        throw error;
+      });
+    }
+    return fail(status.INTERNAL, 'internal error');
+  }
+
+  return {
+    async postTransaction(request, scope) {
+      const validated = validatePostTransaction(request);
+      if (!validated.ok)
+        return fail(status.INVALID_ARGUMENT, `${validated.field}: ${validated.reason}`);
+      try {
+        const outcome = await store.postTransaction(validated.value, scope);
+        return postReply(outcome, validated.value.clientId);
+      } catch (error) {
+        return failureFor('PostTransaction', error);
+      }
+    },
+    async getStatement(request, scope) {
+      const validated = validateGetStatement(request);
+      if (!validated.ok)
+        return fail(status.INVALID_ARGUMENT, `${validated.field}: ${validated.reason}`);
+      try {
+        return statementReply(await store.getStatement(validated.value, scope), validated.value);
+      } catch (error) {
+        return failureFor('GetStatement', error);
+      }
+    },
+  };
+}
