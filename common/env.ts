@@ -48,13 +48,27 @@ export function readChoice<const T extends string>(
   return choice;
 }
 
-/** A `host:port` to listen on or dial; the port must be 0 to 65535. */
-export function readAddress(env: Env, name: string, fallback: string): string {
+/**
+ * A gRPC address to listen on or dial: `host:port` (port 0 to 65535) or, where
+ * `unixAllowed`, a Unix socket as `unix:/absolute/path` (gRPC's own notation).
+ */
+export function readAddress(env: Env, name: string, fallback: string, unixAllowed = false): string {
   const raw = readString(env, name, fallback);
+  if (unixAllowed && /^unix:\/.+/.test(raw)) return raw;
   const match = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(raw);
   if (match === null || Number(match[1]) > 65535) {
-    throw new ConfigError(`${name} must be host:port, got ${JSON.stringify(raw)}`);
+    const forms = unixAllowed ? 'host:port or unix:/path' : 'host:port';
+    throw new ConfigError(`${name} must be ${forms}, got ${JSON.stringify(raw)}`);
   }
+  return raw;
+}
+
+/** An optional absolute filesystem path; undefined when unset. */
+export function readOptionalPath(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (!raw.startsWith('/'))
+    throw new ConfigError(`${name} must be an absolute path, got ${JSON.stringify(raw)}`);
   return raw;
 }
 

@@ -5,7 +5,7 @@ import { LOG_LEVELS, type LogLevel } from '../common/logger.js';
 export interface FacadeConfig {
   readonly host: string;
   readonly port: number;
-  /** host:port of the ledger's gRPC server. */
+  /** The ledger's gRPC server: host:port, or unix:/path for its Unix socket. */
   readonly ledgerAddress: string;
   /** Deadline of every gRPC call to the ledger. */
   readonly ledgerTimeoutMs: number;
@@ -24,7 +24,7 @@ export function parseFacadeConfig(env: Env): FacadeConfig {
   return Object.freeze({
     host: readString(env, 'FACADE_HOST', '127.0.0.1'),
     port: readInteger(env, 'FACADE_PORT', DEFAULT_FACADE_PORT, { min: 0, max: 65535 }),
-    ledgerAddress: readAddress(env, 'LEDGER_ADDRESS', '127.0.0.1:50051'),
+    ledgerAddress: readAddress(env, 'LEDGER_ADDRESS', '127.0.0.1:50051', true),
     ledgerTimeoutMs: readInteger(env, 'FACADE_LEDGER_TIMEOUT_MS', 2000, { min: 1, max: 60_000 }),
     bodyLimitBytes: readInteger(env, 'FACADE_BODY_LIMIT_BYTES', 4096, { min: 256, max: 1 << 20 }),
     requestTimeoutMs: readInteger(env, 'FACADE_REQUEST_TIMEOUT_MS', 5000, { min: 1, max: 600_000 }),

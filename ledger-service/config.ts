@@ -1,5 +1,12 @@
 // The ledger's configuration, parsed once from the environment.
-import { type Env, readAddress, readChoice, readInteger, readUrl } from '../common/env.js';
+import {
+  type Env,
+  readAddress,
+  readChoice,
+  readInteger,
+  readOptionalPath,
+  readUrl,
+} from '../common/env.js';
 import { LOG_LEVELS, type LogLevel } from '../common/logger.js';
 
 export interface LedgerConfig {
@@ -7,6 +14,8 @@ export interface LedgerConfig {
   readonly databaseUrl: string;
   /** host:port the gRPC server binds. */
   readonly listenAddress: string;
+  /** A Unix socket the server also binds, for callers on the same host (the facades). */
+  readonly socketPath: string | undefined;
   /** Connections to PostgreSQL; the database does the work, so a few per core suffice. */
   readonly poolSize: number;
   /** How long a call may wait for a pooled connection (or a new one) before UNAVAILABLE. */
@@ -29,6 +38,7 @@ export function parseLedgerConfig(env: Env): LedgerConfig {
   return Object.freeze({
     databaseUrl: readUrl(env, 'DATABASE_URL', DEFAULT_DATABASE_URL, ['postgres:', 'postgresql:']),
     listenAddress: readAddress(env, 'LEDGER_LISTEN_ADDRESS', DEFAULT_LEDGER_ADDRESS),
+    socketPath: readOptionalPath(env, 'LEDGER_SOCKET_PATH'),
     poolSize: readInteger(env, 'LEDGER_POOL_SIZE', 8, { min: 1, max: 200 }),
     poolWaitMs: readInteger(env, 'LEDGER_POOL_WAIT_MS', 1000, { min: 1, max: 60_000 }),
     statementTimeoutMs: readInteger(env, 'LEDGER_STATEMENT_TIMEOUT_MS', 2000, {

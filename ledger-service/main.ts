@@ -1,5 +1,6 @@
 // Wires the ledger process: configuration, logs, the PostgreSQL pool, the gRPC
 // server with health and reflection, and a graceful shutdown on SIGTERM/SIGINT.
+import { rmSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { ConfigError } from '../common/env.js';
 import { createLogger } from '../common/logger.js';
@@ -35,14 +36,22 @@ async function main(): Promise<void> {
   const { server, health } = buildLedgerServer(store, logger);
   const monitor = startHealthMonitor(store, health, config.healthCheckIntervalMs, logger);
 
-  try {
-    await bind(server, config.listenAddress);
-  } catch (error) {
-    logger.fatal({ err: error, address: config.listenAddress }, 'cannot listen');
-    console.error(`ledger: cannot listen on ${config.listenAddress}: ${(error as Error).message}`);
-    process.exit(1);
+  const addresses = [config.listenAddress];
+  if (config.socketPath !== undefined) {
+    // A socket file left by a killed predecessor would make the bind fail.
+    rmSync(config.socketPath, { force: true });
+    addresses.push(`unix:${config.socketPath}`);
   }
-  logger.info({ address: config.listenAddress, poolSize: config.poolSize }, 'ledger listening');
+  for (const address of addresses) {
+    try {
+      await bind(server, address);
+    } catch (error) {
+      logger.fatal({ err: error, address }, 'cannot listen');
+      console.error(`ledger: cannot listen on ${address}: ${(error as Error).message}`);
+      process.exit(1);
+    }
+  }
+  logger.info({ addresses, poolSize: config.poolSize }, 'ledger listening');
 
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -210,7 +210,7 @@ async function main(): Promise<number> {
       stack.exitCode === null ? stack.once('exit', resolve) : resolve(null),
     );
     if (layout && cgroupParent) {
-      removeGroups(layout, [
+      await removeGroups(layout, [
         ...components.map((component) => `${cgroupParent}/${component}`),
         cgroupParent,
       ]);

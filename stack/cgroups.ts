@@ -2,14 +2,7 @@
 // CPU and memory limits docker-compose.yml gives it, so the native stack runs under
 // the contest's budget without Docker. cgroup v2 (unified) and v1 (per-controller
 // hierarchies) are both supported; the CPU period is 100 ms, as Docker's.
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmdirSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
@@ -128,25 +121,6 @@ export function placeProcess(layout: CgroupLayout, group: string, pid: number): 
   }
 }
 
-/** A process and all its descendants, read from /proc. */
-export function processTree(rootPid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const parentPid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(parentPid, [...(children.get(parentPid) ?? []), Number(entry)]);
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  const tree = [rootPid];
-  for (let index = 0; index < tree.length; index++)
-    tree.push(...(children.get(tree[index] as number) ?? []));
-  return tree;
-}
-
 export function readUsage(layout: CgroupLayout, group: string): ComponentUsage {
   const directories = layout.directories(group);
   if (layout.version === 'v2') {
@@ -173,8 +147,25 @@ export function readUsage(layout: CgroupLayout, group: string): ComponentUsage {
   };
 }
 
-/** Removes the groups; their processes must have exited. Children first, then the parent. */
-export function removeGroups(layout: CgroupLayout, groups: readonly string[]): void {
+/**
+ * Kills whatever is still inside the groups (a component orphaned when its parent was
+ * OOM-killed, say), then removes them, children first.
+ */
+export async function removeGroups(layout: CgroupLayout, groups: readonly string[]): Promise<void> {
+  for (const group of groups) {
+    for (const directory of Object.values(layout.directories(group))) {
+      const procs = path.join(directory, 'cgroup.procs');
+      if (!existsSync(procs)) continue;
+      for (const pid of readFileSync(procs, 'utf8').split('\n').filter(Boolean)) {
+        try {
+          process.kill(Number(pid), 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+  }
+  await new Promise((resolve) => setTimeout(resolve, 200));
   for (const group of [...groups].sort((a, b) => b.length - a.length)) {
     for (const directory of Object.values(layout.directories(group))) {
       try {

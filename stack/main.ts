@@ -12,7 +12,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { detectCgroups, placeProcess, processTree } from './cgroups.js';
+import { detectCgroups, placeProcess } from './cgroups.js';
 import {
   type ComponentName,
   PROJECT_DIR,
@@ -58,9 +58,8 @@ if (cgroups !== undefined && 'unavailable' in cgroups) {
 
 function placeInCgroup(component: ComponentName, pid: number): void {
   if (cgroups === undefined || 'unavailable' in cgroups) return;
-  // PostgreSQL has forked its helpers by the time it is ready: move the whole tree.
-  const pids = component === 'postgres' ? processTree(pid) : [pid];
-  for (const each of pids) placeProcess(cgroups, `${cgroupParent}/${component}`, each);
+  // Every process is placed as it is spawned, before it works; its children inherit.
+  placeProcess(cgroups, `${cgroupParent}/${component}`, pid);
 }
 
 let stackRef: RunningStack | undefined;

@@ -32,6 +32,11 @@ export interface PostgresOptions {
   readonly settings?: Readonly<Record<string, string>>;
   /** Receives every line the server and initdb print. */
   readonly onLog?: (line: string) => void;
+  /**
+   * Told of each process the moment it is spawned (initdb, then the server), before
+   * it does any work, e.g. to place it in a cgroup that its children then inherit.
+   */
+  readonly onSpawn?: (pid: number) => void;
   /** Called when the server exits without having been asked to stop. */
   readonly onUnexpectedExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
 }
@@ -40,7 +45,10 @@ export interface RunningPostgres {
   readonly port: number;
   readonly dataDir: string;
   readonly pid: number;
+  /** A TCP URL on loopback, for tools and tests. */
   url(database: string): string;
+  /** A URL through the server's Unix socket (in its data directory): cheaper than TCP. */
+  socketUrl(database: string): string;
   /** Runs SQL on a database with a short-lived connection. */
   execute(database: string, sql: string): Promise<void>;
   /** A fast shutdown (SIGINT): open transactions roll back, then the server exits. */
@@ -120,6 +128,7 @@ async function initialise(
       ],
       { ...user, env: { ...process.env, LC_ALL: 'C' } },
     );
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
     const output: string[] = [];
     forwardLines(child, (line) => {
       output.push(line);
@@ -162,13 +171,15 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
 
   const settings = {
     listen_addresses: '127.0.0.1',
-    // No Unix socket in a shared /tmp: connections go over loopback TCP.
-    unix_socket_directories: '',
+    // The Unix socket lives in the data directory, private to its owner, not in a
+    // shared /tmp; local services connect through it rather than loopback TCP.
+    unix_socket_directories: options.dataDir,
     ...options.settings,
   };
   const args = ['-D', options.dataDir, '-p', String(options.port)];
   for (const [name, value] of Object.entries(settings)) args.push('-c', `${name}=${value}`);
   const child = spawn(bin.postgres, args, { ...user, env: { ...process.env, LC_ALL: 'C' } });
+  if (child.pid !== undefined) options.onSpawn?.(child.pid);
   const recent: string[] = [];
   let stopping = false;
 
@@ -213,6 +224,8 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
     dataDir: options.dataDir,
     pid: child.pid ?? -1,
     url,
+    socketUrl: (database) =>
+      `postgres://${POSTGRES_USER}:${POSTGRES_PASSWORD}@${encodeURIComponent(options.dataDir)}:${options.port}/${database}`,
     async execute(database, sql) {
       const client = new pg.Client({ connectionString: url(database) });
       await client.connect();

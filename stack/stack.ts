@@ -130,6 +130,7 @@ class Supervisor {
       dataDir: options.dataDir,
       port: options.postgresPort,
       settings: options.rinhaMode ? RINHA_SETTINGS : DURABLE_SETTINGS,
+      onSpawn: (pid) => this.noteSpawn('postgres', pid),
       onUnexpectedExit: (code, signal) => {
         if (this.stopping) return;
         options.log(`postgres exited unexpectedly (${signal ?? code}); restarting`);
@@ -147,7 +148,6 @@ class Supervisor {
         );
       },
     });
-    this.noteSpawn('postgres', this.postgres.pid);
   }
 
   /** The ledger, restarted if it dies; its IPC channel makes it exit if we die. */
@@ -200,24 +200,29 @@ class Supervisor {
 
 async function launchAll(supervisor: Supervisor, options: StackOptions): Promise<string> {
   let databaseUrl = options.databaseUrl;
+  let ledgerDatabaseUrl = options.databaseUrl;
   if (databaseUrl === undefined) {
     if (options.fresh) rmSync(options.dataDir, { recursive: true, force: true });
     await supervisor.launchPostgres();
     databaseUrl = supervisor.postgres?.url(DATABASE_NAME) as string;
+    ledgerDatabaseUrl = supervisor.postgres?.socketUrl(DATABASE_NAME) as string;
   }
   await ensureSchema(databaseUrl, path.join(PROJECT_DIR, 'init.sql'));
   const childEnv = { ...process.env, ...options.childEnv };
+  // Services on one host talk over Unix sockets: less kernel work than loopback TCP.
+  const ledgerSocketPath = path.join(path.dirname(options.dataDir), 'ledger.sock');
   supervisor.launchLedger({
     ...childEnv,
-    DATABASE_URL: databaseUrl,
+    DATABASE_URL: ledgerDatabaseUrl,
     LEDGER_LISTEN_ADDRESS: options.ledgerAddress,
+    LEDGER_SOCKET_PATH: ledgerSocketPath,
   });
   cluster.setupPrimary({ exec: FACADE_MAIN, args: [], silent: false });
   const facadeEnv = {
     ...childEnv,
     FACADE_HOST: options.httpHost,
     FACADE_PORT: String(options.httpPort),
-    LEDGER_ADDRESS: options.ledgerAddress,
+    LEDGER_ADDRESS: `unix:${ledgerSocketPath}`,
   };
   for (let index = 1; index <= options.facadeCount; index++) {
     supervisor.launchFacade(index, facadeEnv);

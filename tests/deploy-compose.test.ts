@@ -60,12 +60,12 @@ describe('docker-compose.yml', () => {
 
   const brokenCopies: [string, string | RegExp, string, RegExp][] = [
     ['CPU above the budget', 'cpus: "0.3"', 'cpus: "0.4"', /CPU limits sum to 1\.60/],
-    ['memory above the budget', 'memory: 120MB', 'memory: 130MB', /sum to 560MB/],
-    ['memory not in MB', 'memory: 120MB', 'memory: 120m', /written in MB/],
+    ['memory above the budget', 'memory: 80MB', 'memory: 125MB', /sum to 555MB/],
+    ['memory not in MB', 'memory: 80MB', 'memory: 80m', /written in MB/],
     ['a numeric cpus', 'cpus: "0.3"', 'cpus: 0.3', /cpus must be a string/],
     [
       'a service without limits',
-      /( +)deploy:\n +resources:\n +limits:\n +cpus: "0\.25"\n +memory: 60MB\n/,
+      /( +)deploy:\n +resources:\n +limits:\n +cpus: "0\.2"\n +memory: 80MB\n/,
       '',
       /envoy: deploy\.resources\.limits\.cpus/,
     ],
