@@ -76,6 +76,32 @@ function writeState(): void {
   renameSync(`${file}.tmp`, file);
 }
 
+// Signals are caught from the very start: one that arrives while the stack is still
+// starting stops it as soon as it is up (a failed start cleans up by itself).
+let signalled: string | undefined;
+let stopping = false;
+function shutdown(signal: string): void {
+  if (stackRef === undefined) {
+    signalled = signal;
+    return;
+  }
+  if (stopping) return;
+  stopping = true;
+  log(`${signal}: draining facades, then the ledger, then PostgreSQL`);
+  stackRef.stop().then(
+    () => {
+      log('stopped');
+      process.exit(0);
+    },
+    (error: unknown) => {
+      console.error(`stack: stop failed: ${(error as Error).message}`);
+      process.exit(1);
+    },
+  );
+}
+process.on('SIGINT', () => shutdown('SIGINT'));
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+
 try {
   const stack = await startStack({
     dataDir: path.resolve(values['data-dir']),
@@ -113,24 +139,7 @@ try {
   log('  try: curl -s ' + `${stack.httpUrl}/clientes/1/extrato`);
   log('Ctrl-C stops everything.');
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log(`${signal}: draining facades, then the ledger, then PostgreSQL`);
-    stack.stop().then(
-      () => {
-        log('stopped');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        console.error(`stack: stop failed: ${(error as Error).message}`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  if (signalled !== undefined) shutdown(signalled);
 } catch (error) {
   const message = error instanceof StackStartError ? error.message : (error as Error).stack;
   console.error(`stack: cannot start: ${message}`);
