@@ -1,0 +1,359 @@
+// Goal: hostile gRPC input is harmless: any field values give the canonical status
+// the contract names (INVALID_ARGUMENT naming the field, NOT_FOUND, FAILED_PRECONDITION),
+// never UNKNOWN or INTERNAL, rejected calls leave every statement identical, and raw
+// garbage on the gRPC port crashes nothing.
+// Method: fast-check properties through the facade's own client (createLedgerClient),
+// over both of its transports (unary calls, as internal services and grpcurl make
+// them, and the Pipeline stream the facades use), against the ledger of a real stack; an oracle computes the expected status
+// from the ledger's rules and a snapshot of the balances; then random bytes, with and
+// without the HTTP/2 preface, on raw sockets; the pids compared at the end.
+import * as grpc from '@grpc/grpc-js';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createLedgerClient,
+  type LedgerClient,
+  LedgerStatus,
+  type LedgerTransport,
+} from '../../http-facade/ledger-client.js';
+import type { PipelineRequestInput } from '../../proto/generated/ledger/v1/PipelineRequest.js';
+import type { PipelineResponse } from '../../proto/generated/ledger/v1/PipelineResponse.js';
+import type { TransactionKindInput } from '../../proto/generated/ledger/v1/TransactionKind.js';
+import type { ProtoGrpcType } from '../../proto/generated/ledger.js';
+import { loadLedgerPackageDefinition } from '../../proto/loader.js';
+import { describeInvalidDescription } from '../../proto/rules.js';
+import { validDescricao } from '../support/hostile-json.js';
+import { sendRaw } from '../support/raw-http.js';
+import { type StackProcess, startStackProcess } from '../support/stack-process.js';
+
+const CALL_TIMEOUT_MS = 5000;
+const INT32_MAX = 2_147_483_647;
+const LIMITS = new Map([
+  [1, 100_000],
+  [2, 80_000],
+  [3, 1_000_000],
+  [4, 10_000_000],
+  [5, 500_000],
+]);
+
+const TRANSPORTS: readonly LedgerTransport[] = ['unary', 'pipeline'];
+
+let stack: StackProcess;
+let clients: Record<LedgerTransport, LedgerClient>;
+let ledger: LedgerClient;
+let pidsAtStart: Record<string, number>;
+
+beforeAll(async () => {
+  stack = await startStackProcess(['--fresh']);
+  clients = {
+    unary: createLedgerClient(stack.ledgerAddress, 'unary'),
+    pipeline: createLedgerClient(stack.ledgerAddress, 'pipeline'),
+  };
+  ledger = clients.unary;
+  pidsAtStart = stack.state().pids;
+});
+
+afterAll(async () => {
+  for (const client of Object.values(clients ?? {})) client.close();
+  await stack?.stop();
+});
+
+async function snapshot(): Promise<unknown[]> {
+  const statements = [];
+  for (const clientId of LIMITS.keys()) {
+    const reply = await ledger.getStatement(clientId, CALL_TIMEOUT_MS);
+    if (!reply.ok) throw new Error(`statement of ${clientId}: ${reply.details}`);
+    const { statementTime: _, ...rest } = reply.value;
+    statements.push(rest);
+  }
+  return statements;
+}
+
+interface Request {
+  clientId: number;
+  amount: number | string;
+  kind: TransactionKindInput;
+  description: string;
+}
+
+interface Expected {
+  code: LedgerStatus;
+  field?: string;
+}
+
+const KIND_BY_INPUT = new Map<unknown, 'credit' | 'debit'>([
+  ['TRANSACTION_KIND_CREDIT', 'credit'],
+  [1, 'credit'],
+  ['TRANSACTION_KIND_DEBIT', 'debit'],
+  [2, 'debit'],
+]);
+
+/** The ledger's rules, in the order it checks them, against known balances. */
+function expectedStatus(request: Request, balances: ReadonlyMap<number, number>): Expected {
+  const { clientId } = request;
+  if (!(clientId >= 1 && clientId <= INT32_MAX)) {
+    return { code: LedgerStatus.INVALID_ARGUMENT, field: 'client_id' };
+  }
+  const amount = Number(request.amount);
+  if (!(Number.isSafeInteger(amount) && amount >= 1 && amount <= INT32_MAX)) {
+    return { code: LedgerStatus.INVALID_ARGUMENT, field: 'amount' };
+  }
+  const kind = KIND_BY_INPUT.get(request.kind);
+  if (kind === undefined) return { code: LedgerStatus.INVALID_ARGUMENT, field: 'kind' };
+  if (describeInvalidDescription(request.description) !== null) {
+    return { code: LedgerStatus.INVALID_ARGUMENT, field: 'description' };
+  }
+  const limit = LIMITS.get(clientId);
+  if (limit === undefined) return { code: LedgerStatus.NOT_FOUND };
+  const balance = balances.get(clientId) ?? 0;
+  if (kind === 'debit' && balance - amount < -limit) {
+    return { code: LedgerStatus.FAILED_PRECONDITION };
+  }
+  return { code: LedgerStatus.OK };
+}
+
+const int32 = fc.integer({ min: -2_147_483_648, max: INT32_MAX });
+const hostileRequest: fc.Arbitrary<Request> = fc.record({
+  clientId: fc.oneof(int32, fc.constantFrom(0, -1, 1, 2, 3, 4, 5, 6, INT32_MAX)),
+  amount: fc.oneof(
+    fc.integer({ min: -(2 ** 53) + 1, max: 2 ** 53 - 1 }),
+    fc.integer({ min: 1, max: INT32_MAX }),
+    fc.constantFrom(
+      0,
+      -1,
+      1,
+      INT32_MAX,
+      INT32_MAX + 1,
+      '0',
+      '-5',
+      '2147483648',
+      '9007199254740991',
+    ),
+  ),
+  // Numbers outside the enum travel as unknown enum values (proto3 keeps them).
+  kind: fc.constantFrom(
+    'TRANSACTION_KIND_CREDIT',
+    'TRANSACTION_KIND_DEBIT',
+    'TRANSACTION_KIND_UNSPECIFIED',
+    0,
+    1,
+    2,
+    3,
+    99,
+  ) as fc.Arbitrary<TransactionKindInput>,
+  description: fc
+    .oneof(
+      validDescricao,
+      fc.string({ unit: 'binary', minLength: 11, maxLength: 2000 }),
+      fc.constantFrom('', '\u0000', 'a\u0000b', '12345678901', "'; DROP TABLE transactions; --"),
+    )
+    .filter((text) => text.isWellFormed()),
+});
+
+describe('PostTransaction with any field values', () => {
+  it('answers the canonical status and, when it refuses, changes nothing', async () => {
+    const before = await snapshot();
+    const balances = new Map(
+      (before as Array<{ balance: number }>).map((s, index) => [index + 1, s.balance]),
+    );
+    const rejected = hostileRequest.filter(
+      (request) => expectedStatus(request, balances).code !== LedgerStatus.OK,
+    );
+    await fc.assert(
+      fc.asyncProperty(rejected, fc.constantFrom(...TRANSPORTS), async (request, transport) => {
+        const expected = expectedStatus(request, balances);
+        const reply = await clients[transport].postTransaction(request, CALL_TIMEOUT_MS);
+        expect(reply.ok).toBe(false);
+        if (reply.ok) return;
+        expect({ code: reply.code, details: reply.details }, JSON.stringify(request)).toMatchObject(
+          {
+            code: expected.code,
+            details: expected.field
+              ? expect.stringMatching(new RegExp(`^${expected.field}: `))
+              : expect.any(String),
+          },
+        );
+      }),
+      { numRuns: 1500 },
+    );
+    expect(await snapshot()).toEqual(before);
+  }, 60_000);
+
+  it('applies valid requests exactly, descriptions verbatim', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(1, 2, 3, 4, 5),
+        fc.integer({ min: 1, max: 100_000 }),
+        validDescricao,
+        fc.constantFrom(...TRANSPORTS),
+        async (clientId, amount, description, transport) => {
+          const before = await ledger.getStatement(clientId, CALL_TIMEOUT_MS);
+          expect(before.ok).toBe(true);
+          if (!before.ok) return;
+          const reply = await clients[transport].postTransaction(
+            { clientId, amount, kind: 'TRANSACTION_KIND_CREDIT', description },
+            CALL_TIMEOUT_MS,
+          );
+          expect(reply).toEqual({
+            ok: true,
+            value: { limit: before.value.limit, balance: before.value.balance + amount },
+          });
+          const after = await ledger.getStatement(clientId, CALL_TIMEOUT_MS);
+          expect(after.ok && after.value.latestTransactions[0]).toMatchObject({
+            amount,
+            kind: 'TRANSACTION_KIND_CREDIT',
+            description,
+          });
+        },
+      ),
+      { numRuns: 200 },
+    );
+  }, 60_000);
+
+  it('GetStatement: INVALID_ARGUMENT below 1, NOT_FOUND beyond the five clients', async () => {
+    await fc.assert(
+      fc.asyncProperty(int32, fc.constantFrom(...TRANSPORTS), async (clientId, transport) => {
+        const reply = await clients[transport].getStatement(clientId, CALL_TIMEOUT_MS);
+        const expected =
+          clientId < 1
+            ? LedgerStatus.INVALID_ARGUMENT
+            : LIMITS.has(clientId)
+              ? LedgerStatus.OK
+              : LedgerStatus.NOT_FOUND;
+        expect(reply.ok ? LedgerStatus.OK : reply.code, String(clientId)).toBe(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a message beyond the 64 KiB limit is refused, and the next call works', async () => {
+    const huge = {
+      clientId: 1,
+      amount: 1,
+      kind: 'TRANSACTION_KIND_CREDIT',
+      description: 'x'.repeat(100_000),
+    } as const;
+    const before = await snapshot();
+    expect(await clients.unary.postTransaction(huge, CALL_TIMEOUT_MS)).toMatchObject({
+      ok: false,
+      code: LedgerStatus.RESOURCE_EXHAUSTED,
+    });
+    // Over the stream the oversized message ends the stream; the next call opens another.
+    const streamed = await clients.pipeline.postTransaction(huge, CALL_TIMEOUT_MS);
+    console.log(
+      `[reliability] oversized message over the Pipeline stream: ${JSON.stringify(streamed)}`,
+    );
+    expect(streamed.ok).toBe(false);
+    expect((await clients.pipeline.getStatement(1, CALL_TIMEOUT_MS)).ok).toBe(true);
+    expect(await snapshot()).toEqual(before);
+  });
+});
+
+describe('the Pipeline stream with any envelope', () => {
+  it('answers each operation with its canonical status and changes nothing', async () => {
+    const before = await snapshot();
+    const balances = new Map(
+      (before as Array<{ balance: number }>).map((s, index) => [index + 1, s.balance]),
+    );
+    const proto = grpc.loadPackageDefinition(
+      loadLedgerPackageDefinition(),
+    ) as unknown as ProtoGrpcType;
+    const client = new proto.ledger.v1.LedgerService(
+      stack.ledgerAddress,
+      grpc.credentials.createInsecure(),
+    );
+    const envelope = fc.record({
+      timeoutMs: fc.oneof(
+        fc.constantFrom(0, 1, 60_000, 60_001, 4_294_967_295),
+        fc.integer({ min: 0, max: 120_000 }),
+      ),
+      operation: fc.oneof(
+        hostileRequest
+          .filter((request) => expectedStatus(request, balances).code !== LedgerStatus.OK)
+          .map((request) => ({ postTransaction: request })),
+        int32.filter((id) => !LIMITS.has(id)).map((clientId) => ({ getStatement: { clientId } })),
+        fc.constant({}),
+      ),
+    });
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.array(envelope, { minLength: 1, maxLength: 20 }), async (envelopes) => {
+          const stream = client.Pipeline();
+          const answers = new Map<number, PipelineResponse>();
+          const done = new Promise<void>((resolve, reject) => {
+            stream.on('data', (response: PipelineResponse) =>
+              answers.set(response.requestId, response),
+            );
+            stream.on('end', () => resolve());
+            stream.on('error', reject);
+          });
+          envelopes.forEach((e, index) => {
+            const message: PipelineRequestInput = {
+              requestId: index + 1,
+              timeoutMs: e.timeoutMs,
+              ...e.operation,
+            };
+            stream.write(message);
+          });
+          stream.end();
+          await done;
+          expect(answers.size).toBe(envelopes.length);
+          envelopes.forEach((e, index) => {
+            const answer = answers.get(index + 1);
+            const op = e.operation as {
+              postTransaction?: Request;
+              getStatement?: { clientId: number };
+            };
+            const expected =
+              e.timeoutMs < 1 || e.timeoutMs > 60_000 || (!op.postTransaction && !op.getStatement)
+                ? LedgerStatus.INVALID_ARGUMENT
+                : op.postTransaction
+                  ? expectedStatus(op.postTransaction, balances).code
+                  : (op.getStatement?.clientId ?? 0) < 1
+                    ? LedgerStatus.INVALID_ARGUMENT
+                    : LedgerStatus.NOT_FOUND;
+            // A database round trip may outlive a deadline of a few ms: then it says so.
+            const allowed =
+              expected === LedgerStatus.INVALID_ARGUMENT || e.timeoutMs >= 1000
+                ? [expected]
+                : [expected, LedgerStatus.DEADLINE_EXCEEDED, LedgerStatus.CANCELLED];
+            expect(allowed, JSON.stringify(e)).toContain(answer?.statusCode);
+          });
+        }),
+        { numRuns: 150 },
+      );
+    } finally {
+      client.close();
+    }
+    expect(await snapshot()).toEqual(before);
+  }, 60_000);
+});
+
+describe('raw bytes on the gRPC port', () => {
+  it('garbage, with or without the HTTP/2 preface, crashes nothing', async () => {
+    const port = Number(stack.ledgerAddress.split(':')[1]);
+    const preface = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
+    await fc.assert(
+      fc.asyncProperty(
+        fc.boolean(),
+        fc.uint8Array({ minLength: 1, maxLength: 4000 }),
+        async (withPreface, bytes) => {
+          const exchange = await sendRaw({
+            port,
+            chunks: withPreface ? [preface, Buffer.from(bytes)] : [Buffer.from(bytes)],
+            endAfterWrite: true,
+            timeoutMs: 5000,
+          });
+          expect(exchange.timedOut).toBe(false);
+        },
+      ),
+      { numRuns: 200 },
+    );
+    const reply = await ledger.getStatement(1, CALL_TIMEOUT_MS);
+    expect(reply.ok).toBe(true);
+  }, 60_000);
+
+  it('no process crashed', () => {
+    expect(stack.state().pids).toEqual(pidsAtStart);
+  });
+});
