@@ -3,6 +3,7 @@
 // error to an explicit canonical status, in one table each.
 import { AssertionError } from 'node:assert';
 import { status } from '@grpc/grpc-js';
+import { sampledWarn } from '../common/log-sampler.js';
 import type { Logger } from '../common/logger.js';
 import type { Timestamp } from '../proto/generated/google/protobuf/Timestamp.js';
 import type { GetStatementRequest } from '../proto/generated/ledger/v1/GetStatementRequest.js';
@@ -87,11 +88,15 @@ export interface LedgerOperations {
   ): Promise<Reply<GetStatementResponse>>;
 }
 
+const UNAVAILABLE_LOG_INTERVAL_MS = 1000;
+
 export function createLedgerOperations(store: LedgerStore, logger: Logger): LedgerOperations {
+  const warnUnavailable = sampledWarn(logger, UNAVAILABLE_LOG_INTERVAL_MS);
+
   /** Operating errors become explicit statuses; a broken assertion also crashes the process. */
   function failureFor(method: string, error: unknown): Failure {
     if (error instanceof DatabaseUnavailableError) {
-      logger.warn({ method, err: error }, 'database unavailable');
+      warnUnavailable({ method, reason: error.message }, 'database unavailable');
       return fail(status.UNAVAILABLE, 'database unavailable, retry later');
     }
     if (error instanceof DeadlineExceededError)
