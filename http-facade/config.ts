@@ -28,7 +28,10 @@ export function parseFacadeConfig(env: Env): FacadeConfig {
     ledgerTimeoutMs: readInteger(env, 'FACADE_LEDGER_TIMEOUT_MS', 2000, { min: 1, max: 60_000 }),
     bodyLimitBytes: readInteger(env, 'FACADE_BODY_LIMIT_BYTES', 4096, { min: 256, max: 1 << 20 }),
     requestTimeoutMs: readInteger(env, 'FACADE_REQUEST_TIMEOUT_MS', 5000, { min: 1, max: 600_000 }),
-    keepAliveTimeoutMs: readInteger(env, 'FACADE_KEEP_ALIVE_TIMEOUT_MS', 5000, {
+    // Longer than a load balancer's idle timeout for its upstream connections (Envoy's
+    // is 30 s here, common defaults 60 s), so the balancer, not the facade, closes an
+    // idle connection, and never sends a request down one the facade is closing.
+    keepAliveTimeoutMs: readInteger(env, 'FACADE_KEEP_ALIVE_TIMEOUT_MS', 65_000, {
       min: 1,
       max: 600_000,
     }),
