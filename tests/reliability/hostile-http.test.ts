@@ -378,6 +378,22 @@ describe('slow senders', () => {
       for (const status of exchange.statuses) expect(status).toBe(408);
     }
   });
+  it('a trickling sender is cut off within about the request timeout', async () => {
+    // One byte every 100 ms of a body announced as 1000 bytes: never idle, never done.
+    const head = requestHead('POST', '/clientes/4/transacoes', [
+      ['Content-Type', 'application/json'],
+      ['Content-Length', '1000'],
+    ]);
+    const exchange = await sendRaw({
+      port,
+      chunks: [head, ...Array.from({ length: 200 }, () => ' ')],
+      delayMs: 100,
+      timeoutMs: 10_000,
+    });
+    expect(exchange.timedOut).toBe(false);
+    expect(exchange.durationMs).toBeLessThan(REQUEST_TIMEOUT_MS + 1500);
+    for (const status of exchange.statuses) expect(status).toBe(408);
+  }, 15_000);
 });
 
 describe('after all of it', () => {
