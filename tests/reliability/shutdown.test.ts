@@ -110,6 +110,11 @@ describe('SIGTERM to the whole stack under load', () => {
     ]);
     const verdict = judgeAudit(await auditDatabase(second.databaseUrl));
     expect(verdict.ok).toBe(false);
-    expect(verdict.violations).toHaveLength(1);
+    // Deleting a credit may also make the replayed history dip below the limit.
+    expect(verdict.violations).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^client ${victim?.clientId}: balance -?\\d+ but its transactions sum to`),
+      ),
+    );
   }, 90_000);
 });
