@@ -1,10 +1,19 @@
 // The facade's configuration, parsed once from the environment.
-import { type Env, readAddress, readChoice, readInteger, readString } from '../common/env.js';
+import {
+  type Env,
+  readAddress,
+  readChoice,
+  readInteger,
+  readOptionalPath,
+  readString,
+} from '../common/env.js';
 import { LOG_LEVELS, type LogLevel } from '../common/logger.js';
 
 export interface FacadeConfig {
   readonly host: string;
   readonly port: number;
+  /** A Unix socket to listen on instead of host:port, behind a balancer on the same host. */
+  readonly socketPath: string | undefined;
   /** The ledger's gRPC server: host:port, or unix:/path for its Unix socket. */
   readonly ledgerAddress: string;
   /** Deadline of every gRPC call to the ledger. */
@@ -24,6 +33,7 @@ export function parseFacadeConfig(env: Env): FacadeConfig {
   return Object.freeze({
     host: readString(env, 'FACADE_HOST', '127.0.0.1'),
     port: readInteger(env, 'FACADE_PORT', DEFAULT_FACADE_PORT, { min: 0, max: 65535 }),
+    socketPath: readOptionalPath(env, 'FACADE_SOCKET_PATH'),
     ledgerAddress: readAddress(env, 'LEDGER_ADDRESS', '127.0.0.1:50051', true),
     ledgerTimeoutMs: readInteger(env, 'FACADE_LEDGER_TIMEOUT_MS', 2000, { min: 1, max: 60_000 }),
     bodyLimitBytes: readInteger(env, 'FACADE_BODY_LIMIT_BYTES', 4096, { min: 256, max: 1 << 20 }),

@@ -1,6 +1,8 @@
 // Wires a facade process: configuration, logs, one gRPC channel to the ledger, the
 // Fastify app, and a graceful close that drains in-flight requests on SIGTERM/SIGINT.
-// Under node:cluster (the native stack) several of these share one listening port.
+// Under node:cluster (the native stack) several of these share one listening port;
+// behind a balancer on the same host each listens on its own Unix socket.
+import { rmSync } from 'node:fs';
 import { ConfigError } from '../common/env.js';
 import { createLogger } from '../common/logger.js';
 import { buildApp } from './app.js';
@@ -25,18 +27,21 @@ async function main(): Promise<void> {
   const ledger = createLedgerClient(config.ledgerAddress);
   const app = buildApp({ config, ledger, logger });
 
+  const where =
+    config.socketPath === undefined ? `${config.host}:${config.port}` : `unix:${config.socketPath}`;
   try {
-    await app.listen({ host: config.host, port: config.port });
+    if (config.socketPath === undefined) {
+      await app.listen({ host: config.host, port: config.port });
+    } else {
+      // A socket file left by a killed predecessor would make the listen fail.
+      rmSync(config.socketPath, { force: true });
+      await app.listen({ path: config.socketPath });
+    }
   } catch (error) {
-    console.error(
-      `facade: cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`,
-    );
+    console.error(`facade: cannot listen on ${where}: ${(error as Error).message}`);
     process.exit(1);
   }
-  logger.info(
-    { host: config.host, port: config.port, ledger: config.ledgerAddress },
-    'facade listening',
-  );
+  logger.info({ listen: where, ledger: config.ledgerAddress }, 'facade listening');
 
   let closing = false;
   const close = (signal: string) => {
@@ -53,6 +58,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => close('SIGTERM'));
   process.on('SIGINT', () => close('SIGINT'));
+  // Started by the native stack with an IPC channel: if the stack dies, so do we.
+  if (process.send !== undefined) process.on('disconnect', () => close('parent exited'));
 }
 
 await main();

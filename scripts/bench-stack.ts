@@ -1,4 +1,5 @@
-// `npm run bench -- [--time-scale 1] [--rate-scale 1] [--rinha] [--out DIR]`: the
+// `npm run bench -- [--time-scale 1] [--rate-scale 1] [--rinha] [--balancer nginx|cluster]
+// [--out DIR]`: the
 // native stack under the contest's budget, with the Rinha load test against it.
 // Each component (PostgreSQL, the ledger, each facade, the balancer, i.e. the stack's
 // cluster primary) runs in its own cgroup with the CPU and memory limits of
@@ -25,6 +26,7 @@ import {
   readUsage,
   removeGroups,
 } from '../stack/cgroups.js';
+import { findNginx } from '../stack/nginx.js';
 
 const { values } = parseArgs({
   options: {
@@ -34,6 +36,8 @@ const { values } = parseArgs({
     out: { type: 'string' },
     compose: { type: 'string', default: 'docker-compose.yml' },
     port: { type: 'string', default: '9999' },
+    // nginx where installed (closest to production's Envoy), else node:cluster.
+    balancer: { type: 'string', default: findNginx() === undefined ? 'cluster' : 'nginx' },
   },
 });
 
@@ -64,6 +68,8 @@ function startStackProcess(workDir: string, cgroupParent: string | undefined): C
     path.join(workDir, 'postgres'),
     '--state-file',
     path.join(workDir, 'state.json'),
+    '--balancer',
+    values.balancer,
     ...(values.rinha ? ['--rinha'] : []),
     ...(cgroupParent ? ['--cgroup-parent', cgroupParent] : []),
   ];
@@ -120,7 +126,9 @@ async function main(): Promise<number> {
     for (const component of components) {
       createGroup(layout, `${cgroupParent}/${component}`, budget[component] as ComponentLimits);
     }
-    console.log(`bench: cgroup ${layout.version}, budget from ${values.compose}:`);
+    console.log(
+      `bench: cgroup ${layout.version}, balancer ${values.balancer}, budget from ${values.compose}:`,
+    );
     for (const component of components) {
       const limits = budget[component] as ComponentLimits;
       console.log(
@@ -132,7 +140,9 @@ async function main(): Promise<number> {
   const workDir = mkdtempSync(path.join(tmpdir(), 'crebitos-bench-'));
   chmodSync(workDir, 0o755);
   const stack = startStackProcess(workDir, cgroupParent);
-  if (layout && cgroupParent && stack.pid !== undefined) {
+  // With node:cluster the stack process itself balances; with nginx it only
+  // supervises, outside the budget, as the Docker daemon does.
+  if (layout && cgroupParent && stack.pid !== undefined && values.balancer === 'cluster') {
     placeProcess(layout, `${cgroupParent}/balancer`, stack.pid);
   }
   const samples = new Map<string, number[]>();

@@ -2,7 +2,14 @@
 // CPU and memory limits docker-compose.yml gives it, so the native stack runs under
 // the contest's budget without Docker. cgroup v2 (unified) and v1 (per-controller
 // hierarchies) are both supported; the CPU period is 100 ms, as Docker's.
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
@@ -118,6 +125,37 @@ export function createGroup(layout: CgroupLayout, group: string, limits: Compone
 export function placeProcess(layout: CgroupLayout, group: string, pid: number): void {
   for (const directory of Object.values(layout.directories(group))) {
     write(path.join(directory, 'cgroup.procs'), String(pid));
+  }
+}
+
+/** A process and all its descendants, read from /proc (parent ids in /proc/PID/stat). */
+export function processTree(rootPid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const parentPid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(parentPid, [...(children.get(parentPid) ?? []), Number(entry)]);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const tree = [rootPid];
+  for (let index = 0; index < tree.length; index++) {
+    tree.push(...(children.get(tree[index] as number) ?? []));
+  }
+  return tree;
+}
+
+/** Moves a process and every descendant it has now into a group. */
+export function placeProcessTree(layout: CgroupLayout, group: string, rootPid: number): void {
+  for (const pid of processTree(rootPid)) {
+    try {
+      placeProcess(layout, group, pid);
+    } catch {
+      // it ended meanwhile
+    }
   }
 }
 

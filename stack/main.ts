@@ -4,6 +4,8 @@
 //   --port N           HTTP port (9999)          --host H      HTTP host (127.0.0.1)
 //   --facades N        facade processes (2)      --data-dir D  PostgreSQL data (.data/postgres)
 //   --postgres-port N  embedded PostgreSQL (5433) --ledger-address H:P (127.0.0.1:50051)
+//   --balancer B       cluster (node:cluster in this process; the default, needs nothing)
+//                      or nginx (an installed nginx, facades on Unix sockets; as Envoy)
 //   --state-file F     write {httpUrl, databaseUrl, pids} as JSON, kept current (for tools)
 //   --cgroup-parent G  place each component in the control group G/<component>, made
 //                      beforehand by the launching process, relative to its own groups
@@ -12,8 +14,10 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { detectCgroups, placeProcess } from './cgroups.js';
+import { detectCgroups, placeProcess, placeProcessTree } from './cgroups.js';
+import { findNginx } from './nginx.js';
 import {
+  type Balancer,
   type ComponentName,
   PROJECT_DIR,
   type RunningStack,
@@ -32,6 +36,7 @@ const { values } = parseArgs({
     'postgres-port': { type: 'string', default: '5433' },
     'ledger-address': { type: 'string', default: '127.0.0.1:50051' },
     'state-file': { type: 'string' },
+    balancer: { type: 'string', default: 'cluster' },
     'cgroup-parent': { type: 'string' },
   },
   strict: true,
@@ -48,6 +53,22 @@ function integerOption(name: string, raw: string, min: number, max: number): num
 
 const log = (line: string) => console.log(`[stack] ${line}`);
 
+function balancerOption(raw: string): Balancer {
+  if (raw === 'cluster') return { kind: 'cluster' };
+  if (raw !== 'nginx') {
+    console.error(`stack: --balancer must be cluster or nginx, got ${raw}`);
+    process.exit(2);
+  }
+  const binary = findNginx();
+  if (binary === undefined) {
+    console.error(
+      'stack: --balancer nginx, but no nginx is installed (apt-get install nginx-light)',
+    );
+    process.exit(2);
+  }
+  return { kind: 'nginx', binary };
+}
+
 const cgroupParent = values['cgroup-parent'];
 // Group names are relative to the launcher's own groups (it made them; it is our parent).
 const cgroups = cgroupParent === undefined ? undefined : detectCgroups(process.ppid);
@@ -56,10 +77,16 @@ if (cgroups !== undefined && 'unavailable' in cgroups) {
   process.exit(2);
 }
 
+const CGROUP_SWEEP_DELAY_MS = 500;
+
 function placeInCgroup(component: ComponentName, pid: number): void {
   if (cgroups === undefined || 'unavailable' in cgroups) return;
-  // Every process is placed as it is spawned, before it works; its children inherit.
-  placeProcess(cgroups, `${cgroupParent}/${component}`, pid);
+  // Every process is placed as it is spawned, before it works, and its children
+  // inherit. A process can fork before we get to it (nginx's worker may), so the
+  // whole tree is swept again a moment later.
+  const group = `${cgroupParent}/${component}`;
+  placeProcess(cgroups, group, pid);
+  setTimeout(() => placeProcessTree(cgroups, group, pid), CGROUP_SWEEP_DELAY_MS).unref();
 }
 
 let stackRef: RunningStack | undefined;
@@ -113,6 +140,7 @@ try {
     httpHost: values.host,
     httpPort: integerOption('port', values.port, 1, 65535),
     facadeCount: integerOption('facades', values.facades, 1, 64),
+    balancer: balancerOption(values.balancer),
     childEnv: {},
     log,
     onSpawn: (component, pid) => {
@@ -130,7 +158,7 @@ try {
     `  HTTP       ${stack.httpUrl}   (facades ${Object.entries(pids)
       .filter(([name]) => name.startsWith('facade'))
       .map(([, pid]) => pid)
-      .join(', ')}, round robin)`,
+      .join(', ')}, round robin by ${values.balancer})`,
   );
   log(`  gRPC       ${values['ledger-address']}   (ledger ${pids.ledger})`);
   log(

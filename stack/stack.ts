@@ -1,14 +1,17 @@
 // The whole stack natively, with no Docker: PostgreSQL from the npm package's
 // binaries (or an external one), the ledger, and N facade processes serving one HTTP
-// port round robin through node:cluster (this process is the cluster primary, in
-// Envoy's place). It supervises them all: a crashed child is restarted, and stop()
-// drains front to back (facades, then the ledger, then the database).
-import { type ChildProcess, fork } from 'node:child_process';
-import cluster, { type Worker } from 'node:cluster';
-import { rmSync } from 'node:fs';
+// port round robin, in Envoy's place either through node:cluster (this process is the
+// cluster primary; needs nothing installed) or through nginx where it is installed
+// (facades on Unix sockets, pooled upstream connections, as Envoy does). It supervises
+// them all: a crashed child is restarted, and stop() drains front to back (balancer,
+// facades, ledger, database).
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import cluster from 'node:cluster';
+import { existsSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nginxArguments, writeNginxConfig } from './nginx.js';
 import { type RunningPostgres, startPostgres } from './postgres.js';
 import { DURABLE_SETTINGS, RINHA_SETTINGS } from './postgres-settings.js';
 import { ensureSchema } from './schema.js';
@@ -24,7 +27,12 @@ const RESTART_DELAY_MAX_MS = 2000;
 const CHILD_STOP_TIMEOUT_MS = 15_000;
 const READY_TIMEOUT_MS = 40_000;
 
-export type ComponentName = 'postgres' | 'ledger' | `facade-${number}`;
+export type ComponentName = 'postgres' | 'ledger' | `facade-${number}` | 'balancer';
+
+/** node:cluster in this process, or an nginx binary (its path) as a child. */
+export type Balancer =
+  | { readonly kind: 'cluster' }
+  | { readonly kind: 'nginx'; readonly binary: string };
 
 export interface StackOptions {
   readonly dataDir: string;
@@ -39,6 +47,7 @@ export interface StackOptions {
   readonly httpHost: string;
   readonly httpPort: number;
   readonly facadeCount: number;
+  readonly balancer: Balancer;
   /** Extra environment for the ledger and facades (pool size, timeouts, log level...). */
   readonly childEnv: Readonly<Record<string, string>>;
   readonly log: (line: string) => void;
@@ -80,7 +89,7 @@ function backoff(attempt: number): number {
   return Math.min(RESTART_DELAY_MAX_MS, RESTART_DELAY_MIN_MS * 2 ** attempt);
 }
 
-function waitForExit(child: ChildProcess | Worker['process']): Promise<void> {
+function waitForExit(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const force = setTimeout(() => child.kill('SIGKILL'), CHILD_STOP_TIMEOUT_MS);
@@ -109,11 +118,9 @@ async function waitUntilServing(url: string, deadlineMs: number): Promise<void> 
 class Supervisor {
   stopping = false;
   readonly pids: Partial<Record<ComponentName, number>> = {};
+  readonly children = new Map<ComponentName, ChildProcess>();
   postgres: RunningPostgres | undefined;
-  ledger: ChildProcess | undefined;
-  readonly facades = new Map<number, Worker>();
   private postgresRestarts = 0;
-  private ledgerRestarts = 0;
 
   constructor(private readonly options: StackOptions) {}
 
@@ -150,32 +157,30 @@ class Supervisor {
     });
   }
 
-  /** The ledger, restarted if it dies; its IPC channel makes it exit if we die. */
-  launchLedger(env: NodeJS.ProcessEnv): void {
-    const child = fork(LEDGER_MAIN, [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    this.ledger = child;
-    this.noteSpawn('ledger', child.pid);
+  /**
+   * Starts a child and restarts it whenever it dies, with a growing delay that resets
+   * once it has lived ten seconds.
+   */
+  supervise(component: ComponentName, start: () => ChildProcess, restarts = 0): void {
+    const child = start();
+    this.children.set(component, child);
+    this.noteSpawn(component, child.pid);
     const healthyTimer = setTimeout(() => {
-      this.ledgerRestarts = 0;
+      restarts = 0;
     }, 10_000);
     child.once('exit', (code, signal) => {
       clearTimeout(healthyTimer);
       if (this.stopping) return;
-      this.options.log(`ledger exited unexpectedly (${signal ?? code}); restarting`);
-      setTimeout(() => this.launchLedger(env), backoff(this.ledgerRestarts++));
+      this.options.log(`${component} exited unexpectedly (${signal ?? code}); restarting it`);
+      setTimeout(() => this.supervise(component, start, restarts + 1), backoff(restarts));
     });
   }
 
-  /** A facade: a cluster worker sharing the HTTP port, replaced if it dies. */
-  launchFacade(index: number, env: NodeJS.ProcessEnv): void {
-    const worker = cluster.fork(env);
-    this.facades.set(index, worker);
-    this.noteSpawn(`facade-${index}`, worker.process.pid);
-    worker.once('exit', (code, signal) => {
-      if (this.stopping) return;
-      this.options.log(`facade-${index} exited unexpectedly (${signal ?? code}); replacing it`);
-      setTimeout(() => this.launchFacade(index, env), RESTART_DELAY_MIN_MS);
-    });
+  private async stopChild(component: ComponentName, signal: NodeJS.Signals): Promise<void> {
+    const child = this.children.get(component);
+    if (child === undefined) return;
+    child.kill(signal);
+    await waitForExit(child);
   }
 
   /**
@@ -184,18 +189,68 @@ class Supervisor {
    */
   async stop(): Promise<void> {
     this.stopping = true;
-    await Promise.all(
-      [...this.facades.values()].map((worker) => {
-        worker.process.kill('SIGTERM');
-        return waitForExit(worker.process);
-      }),
-    );
-    if (this.ledger) {
-      this.ledger.kill('SIGTERM');
-      await waitForExit(this.ledger);
-    }
+    // SIGQUIT is nginx's graceful shutdown: it finishes the requests it has.
+    await this.stopChild('balancer', 'SIGQUIT');
+    const facades = [...this.children.keys()].filter((name) => name.startsWith('facade-'));
+    await Promise.all(facades.map((name) => this.stopChild(name, 'SIGTERM')));
+    await this.stopChild('ledger', 'SIGTERM');
     await this.postgres?.stop();
   }
+}
+
+/** Waits until every path exists (facades create their sockets once listening). */
+async function waitForFiles(paths: readonly string[], deadlineMs: number): Promise<void> {
+  while (!paths.every((file) => existsSync(file))) {
+    if (Date.now() > deadlineMs)
+      throw new StackStartError(`not created in time: ${paths.join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function launchFacades(
+  supervisor: Supervisor,
+  options: StackOptions,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
+  const { balancer } = options;
+  if (balancer.kind === 'cluster') {
+    cluster.setupPrimary({ exec: FACADE_MAIN, args: [], silent: false });
+    const facadeEnv = {
+      ...env,
+      FACADE_HOST: options.httpHost,
+      FACADE_PORT: String(options.httpPort),
+    };
+    for (let index = 1; index <= options.facadeCount; index++) {
+      supervisor.supervise(`facade-${index}`, () => cluster.fork(facadeEnv).process);
+    }
+    return;
+  }
+  const runDir = path.join(path.dirname(options.dataDir), 'run');
+  const sockets = Array.from({ length: options.facadeCount }, (_, index) =>
+    path.join(runDir, `facade-${index + 1}.sock`),
+  );
+  const configFile = writeNginxConfig({
+    runDir,
+    listenHost: options.httpHost,
+    listenPort: options.httpPort,
+    facadeSockets: sockets,
+  });
+  for (const socket of sockets) rmSync(socket, { force: true });
+  sockets.forEach((socket, index) => {
+    supervisor.supervise(`facade-${index + 1}`, () =>
+      fork(FACADE_MAIN, [], {
+        env: { ...env, FACADE_SOCKET_PATH: socket },
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      }),
+    );
+  });
+  // nginx starts once the facades listen, so its first requests find them.
+  await waitForFiles(sockets, Date.now() + READY_TIMEOUT_MS);
+  supervisor.supervise('balancer', () =>
+    spawn(balancer.binary, nginxArguments(configFile, runDir), {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    }),
+  );
 }
 
 async function launchAll(supervisor: Supervisor, options: StackOptions): Promise<string> {
@@ -211,22 +266,19 @@ async function launchAll(supervisor: Supervisor, options: StackOptions): Promise
   const childEnv = { ...process.env, ...options.childEnv };
   // Services on one host talk over Unix sockets: less kernel work than loopback TCP.
   const ledgerSocketPath = path.join(path.dirname(options.dataDir), 'ledger.sock');
-  supervisor.launchLedger({
+  const ledgerEnv = {
     ...childEnv,
     DATABASE_URL: ledgerDatabaseUrl,
     LEDGER_LISTEN_ADDRESS: options.ledgerAddress,
     LEDGER_SOCKET_PATH: ledgerSocketPath,
-  });
-  cluster.setupPrimary({ exec: FACADE_MAIN, args: [], silent: false });
-  const facadeEnv = {
-    ...childEnv,
-    FACADE_HOST: options.httpHost,
-    FACADE_PORT: String(options.httpPort),
-    LEDGER_ADDRESS: `unix:${ledgerSocketPath}`,
   };
-  for (let index = 1; index <= options.facadeCount; index++) {
-    supervisor.launchFacade(index, facadeEnv);
-  }
+  supervisor.supervise('ledger', () =>
+    fork(LEDGER_MAIN, [], { env: ledgerEnv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+  );
+  await launchFacades(supervisor, options, {
+    ...childEnv,
+    LEDGER_ADDRESS: `unix:${ledgerSocketPath}`,
+  });
   return databaseUrl;
 }
 

@@ -71,7 +71,8 @@ it('keeps every balance equal to its history under 600 mixed concurrent credits 
   const requests = Array.from({ length: 600 }, (_, index) => ({
     clientId: 1 + (index % 5),
     amount: 1 + Math.floor(random() * 100_000),
-    kind: random() < 0.6 ? ('TRANSACTION_KIND_DEBIT' as const) : ('TRANSACTION_KIND_CREDIT' as const),
+    kind:
+      random() < 0.6 ? ('TRANSACTION_KIND_DEBIT' as const) : ('TRANSACTION_KIND_CREDIT' as const),
     description: `m${index}`,
   }));
   const replies = await Promise.all(
