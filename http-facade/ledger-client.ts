@@ -88,6 +88,8 @@ export function createLedgerClient(
       });
     });
 
+  // Connect now rather than on the first request.
+  client.getChannel().getConnectivityState(true);
   if (transport === 'pipeline') {
     const pipeline = new LedgerPipeline(client);
     return {

@@ -213,6 +213,26 @@ export function createPostgresStore(config: LedgerConfig, logger: Logger): Ledge
       }
     },
 
+    async warmUp() {
+      const settled = await Promise.allSettled(
+        Array.from({ length: config.poolSize }, () => pool.connect()),
+      );
+      const clients = settled.flatMap((each) => (each.status === 'fulfilled' ? [each.value] : []));
+      try {
+        const failure = settled.find((each) => each.status === 'rejected');
+        if (failure !== undefined) throw toStoreError(failure.reason);
+        // Client id 0 never exists: both statements run and write nothing.
+        await Promise.all(
+          clients.map(async (client) => {
+            await client.query({ ...POST_TRANSACTION_SQL, values: [0, 1, 'c', 'warm-up', 1] });
+            await client.query({ ...STATEMENT_SQL, values: [0] });
+          }),
+        );
+      } finally {
+        for (const client of clients) client.release();
+      }
+    },
+
     async close() {
       await pool.end();
     },

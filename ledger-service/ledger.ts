@@ -49,6 +49,11 @@ export interface LedgerStore {
   getStatement(clientId: number, scope: CallScope): Promise<Statement | null>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
+  /**
+   * Opens every pooled connection and prepares both statements on each, so the first
+   * requests after a start do not pay for connecting, authenticating and planning.
+   */
+  warmUp(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -36,6 +36,13 @@ async function main(): Promise<void> {
   const { server, health } = buildLedgerServer(store, logger);
   const monitor = startHealthMonitor(store, health, config.healthCheckIntervalMs, logger);
 
+  try {
+    await store.warmUp();
+  } catch (error) {
+    // Not fatal: the database may come later; health reports NOT_SERVING meanwhile.
+    logger.warn({ err: error }, 'database warm-up failed');
+  }
+
   const addresses = [config.listenAddress];
   if (config.socketPath !== undefined) {
     // A socket file left by a killed predecessor would make the bind fail.

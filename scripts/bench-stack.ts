@@ -149,13 +149,17 @@ async function main(): Promise<number> {
   let sampler: NodeJS.Timeout | undefined;
   try {
     await waitForReady(stack);
+    // Start-up (initdb, module loading, JIT) is not the load: CPU and throttling are
+    // counted from here on; memory peaks cover the whole run.
     const before = new Map(
       components.map((component) => [
         component,
-        layout ? readUsage(layout, `${cgroupParent}/${component}`).cpuUsageNs : 0,
+        layout ? readUsage(layout, `${cgroupParent}/${component}`) : undefined,
       ]),
     );
-    let previous = new Map(before);
+    let previous = new Map(
+      [...before].map(([component, usage]) => [component, usage?.cpuUsageNs ?? 0]),
+    );
     sampler = setInterval(() => {
       if (!layout) return;
       for (const component of components) {
@@ -176,13 +180,19 @@ async function main(): Promise<number> {
     clearInterval(sampler);
     const reports: ComponentReport[] = layout
       ? components.map((component) => {
-          const usage = readUsage(layout, `${cgroupParent}/${component}`);
+          const total = readUsage(layout, `${cgroupParent}/${component}`);
+          const start = before.get(component);
+          const usage: ComponentUsage = {
+            ...total,
+            cpuUsageNs: total.cpuUsageNs - (start?.cpuUsageNs ?? 0),
+            throttledPeriods: total.throttledPeriods - (start?.throttledPeriods ?? 0),
+            throttledNs: total.throttledNs - (start?.throttledNs ?? 0),
+          };
           return {
             component,
             limits: budget[component] as ComponentLimits,
             usage,
-            cpuAverageCores:
-              (usage.cpuUsageNs - (before.get(component) ?? 0)) / (result.durationMs * 1e6),
+            cpuAverageCores: usage.cpuUsageNs / (result.durationMs * 1e6),
             cpuPeakCores: Math.max(0, ...(samples.get(component) ?? [])),
           };
         })
