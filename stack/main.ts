@@ -1,6 +1,6 @@
 // `npm start`: the whole stack natively, no Docker. Options:
 //   --fresh            delete the database first (a clean Rinha run)
-//   --rinha            opt-in speed: synchronous_commit off (see docs/OPERATIONS.md)
+//   --rinha            opt-in speed: synchronous_commit off (see "Durability" in README.md)
 //   --port N           HTTP port (9999)          --host H      HTTP host (127.0.0.1)
 //   --facades N        facade processes (2)      --data-dir D  PostgreSQL data (.data/postgres)
 //   --postgres-port N  embedded PostgreSQL (5433) --ledger-address H:P (127.0.0.1:50051)
