@@ -28,11 +28,14 @@ CREATE TABLE transactions (
   PRIMARY KEY (client_id, id)
 );
 
+-- BEGIN FUNCTIONS: re-applied by the native stack at every start (CREATE OR REPLACE), so
+-- a database made by an earlier version gets the functions this version's ledger calls.
+
 -- Applies one credit or debit in one round trip. The conditional UPDATE takes the
 -- client's row lock and checks the limit against the balance under that lock; the
 -- insert follows in the same transaction. A business "no" is a returned outcome,
 -- not an exception, so callers switch on it.
-CREATE FUNCTION post_transaction(
+CREATE OR REPLACE FUNCTION post_transaction(
   p_client_id integer,
   p_amount_cents bigint,
   p_kind "char",
@@ -75,6 +78,32 @@ BEGIN
   END;
 END
 $$;
+
+-- Applies a batch of credits and debits in one round trip and one commit (group
+-- commit: one WAL flush for the whole batch), in array order, returning one outcome
+-- per element in the same order. The ledger sorts a batch by client id (keeping each
+-- client's own order), so concurrent batches take row locks in one order and never
+-- deadlock.
+CREATE OR REPLACE FUNCTION post_transactions(
+  p_client_ids integer[],
+  p_amounts_cents bigint[],
+  p_kinds "char"[],
+  p_descriptions text[],
+  p_lock_wait_ms integer
+) RETURNS TABLE (outcome text, limit_cents bigint, balance_cents bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+  i integer;
+BEGIN
+  FOR i IN 1 .. coalesce(array_length(p_client_ids, 1), 0) LOOP
+    SELECT r.outcome, r.limit_cents, r.balance_cents
+      INTO post_transactions.outcome, post_transactions.limit_cents, post_transactions.balance_cents
+      FROM post_transaction(p_client_ids[i], p_amounts_cents[i], p_kinds[i], p_descriptions[i], p_lock_wait_ms) r;
+    RETURN NEXT;
+  END LOOP;
+END
+$$;
+-- END FUNCTIONS
 
 INSERT INTO clients (id, limit_cents) VALUES
   (1, 100000),

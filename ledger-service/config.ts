@@ -24,6 +24,12 @@ export interface LedgerConfig {
   readonly statementTimeoutMs: number;
   /** Server-side cap on waiting for a client's row lock. */
   readonly lockTimeoutMs: number;
+  /** Postings per database round trip and commit (group commit). */
+  readonly batchSizeMax: number;
+  /** Posting batches in flight at once. */
+  readonly batchesInFlightMax: number;
+  /** Postings waiting for a batch beyond which new ones get UNAVAILABLE at once. */
+  readonly postingQueueMax: number;
   /** How often the health service re-checks the database. */
   readonly healthCheckIntervalMs: number;
   /** How long a graceful shutdown waits for in-flight calls before forcing. */
@@ -46,6 +52,9 @@ export function parseLedgerConfig(env: Env): LedgerConfig {
       max: 600_000,
     }),
     lockTimeoutMs: readInteger(env, 'LEDGER_LOCK_TIMEOUT_MS', 1000, { min: 1, max: 600_000 }),
+    batchSizeMax: readInteger(env, 'LEDGER_BATCH_SIZE_MAX', 64, { min: 1, max: 1000 }),
+    batchesInFlightMax: readInteger(env, 'LEDGER_BATCHES_IN_FLIGHT', 2, { min: 1, max: 64 }),
+    postingQueueMax: readInteger(env, 'LEDGER_POSTING_QUEUE_MAX', 4096, { min: 1, max: 1_000_000 }),
     healthCheckIntervalMs: readInteger(env, 'LEDGER_HEALTH_INTERVAL_MS', 1000, {
       min: 50,
       max: 60_000,

@@ -18,6 +18,7 @@ import {
   type StatementEntry,
   type TransactionKind,
 } from './ledger.js';
+import { type ExecuteBatch, PostBatcher } from './post-batcher.js';
 
 const INT8_OID = 20;
 
@@ -35,9 +36,11 @@ const typeParsers = {
       : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
 };
 
-const POST_TRANSACTION_SQL = {
-  name: 'post_transaction',
-  text: 'SELECT outcome, limit_cents, balance_cents FROM post_transaction($1, $2, $3, $4, $5)',
+// One round trip and one commit for a whole batch of postings (post-batcher.ts).
+const POST_TRANSACTIONS_SQL = {
+  name: 'post_transactions',
+  text: `SELECT outcome, limit_cents, balance_cents
+           FROM post_transactions($1::int4[], $2::int8[], $3::"char"[], $4::text[], $5)`,
 };
 
 // One statement, so one snapshot: the balance and the latest rows agree.
@@ -182,23 +185,34 @@ export function createPostgresStore(config: LedgerConfig, logger: Logger): Ledge
     }
   }
 
+  const executeBatch: ExecuteBatch = async (batch) => {
+    // The batch waits for locks no longer than its most urgent posting may.
+    const scope: CallScope = {
+      deadlineMs: Math.min(...batch.map((posting) => posting.scope.deadlineMs)),
+      isCancelled: () => false,
+    };
+    const rows = await run<PostRow>(
+      POST_TRANSACTIONS_SQL,
+      [
+        batch.map((posting) => posting.command.clientId),
+        batch.map((posting) => posting.command.amountCents),
+        batch.map((posting) => KIND_CODES[posting.command.kind]),
+        batch.map((posting) => posting.command.description),
+        lockWaitMs(scope),
+      ],
+      scope,
+    );
+    return rows.map(toPostOutcome);
+  };
+  const batcher = new PostBatcher(executeBatch, {
+    batchSizeMax: config.batchSizeMax,
+    inFlightMax: config.batchesInFlightMax,
+    queueLengthMax: config.postingQueueMax,
+  });
+
   return {
-    async postTransaction(command: PostTransactionCommand, scope: CallScope) {
-      const rows = await run<PostRow>(
-        POST_TRANSACTION_SQL,
-        [
-          command.clientId,
-          command.amountCents,
-          KIND_CODES[command.kind],
-          command.description,
-          lockWaitMs(scope),
-        ],
-        scope,
-      );
-      const row = rows[0];
-      assert.ok(row !== undefined, 'post_transaction() returned no row');
-      return toPostOutcome(row);
-    },
+    postTransaction: (command: PostTransactionCommand, scope: CallScope) =>
+      batcher.submit(command, scope),
 
     async getStatement(clientId: number, scope: CallScope) {
       const rows = await run<StatementRow>(STATEMENT_SQL, [clientId], scope);
@@ -224,7 +238,10 @@ export function createPostgresStore(config: LedgerConfig, logger: Logger): Ledge
         // Client id 0 never exists: both statements run and write nothing.
         await Promise.all(
           clients.map(async (client) => {
-            await client.query({ ...POST_TRANSACTION_SQL, values: [0, 1, 'c', 'warm-up', 1] });
+            await client.query({
+              ...POST_TRANSACTIONS_SQL,
+              values: [[0], [1], ['c'], ['warm-up'], 1],
+            });
             await client.query({ ...STATEMENT_SQL, values: [0] });
           }),
         );

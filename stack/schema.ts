@@ -1,6 +1,6 @@
 // Prepares a database for the ledger: creates it if the server lacks it, and applies
-// init.sql once, to a database that has no `clients` table yet. An existing ledger is
-// left as it is: the data directory persists between runs.
+// init.sql once, to a database that has no `clients` table yet. An existing ledger keeps
+// its data (the data directory persists between runs); only its functions are replaced.
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 
@@ -25,7 +25,18 @@ async function createDatabase(url: string): Promise<void> {
   }
 }
 
-/** Resolves with true when it applied init.sql, false when the schema was there. */
+/** The part of init.sql between its FUNCTIONS markers: CREATE OR REPLACE, re-appliable. */
+export function functionsSection(initSql: string): string {
+  const start = initSql.indexOf('-- BEGIN FUNCTIONS');
+  const end = initSql.indexOf('-- END FUNCTIONS');
+  if (start < 0 || end < start) throw new Error('init.sql has no BEGIN/END FUNCTIONS markers');
+  return initSql.slice(start, end);
+}
+
+/**
+ * Resolves with true when it applied init.sql, false when the schema was there; then
+ * it still re-applies the functions, so an older database gets the current ones.
+ */
 export async function ensureSchema(databaseUrl: string, initSqlPath: string): Promise<boolean> {
   let client: pg.Client;
   try {
@@ -39,8 +50,12 @@ export async function ensureSchema(databaseUrl: string, initSqlPath: string): Pr
     const { rows } = await client.query<{ present: boolean }>(
       "SELECT to_regclass('public.clients') IS NOT NULL AS present",
     );
-    if (rows[0]?.present) return false;
-    await client.query(readFileSync(initSqlPath, 'utf8'));
+    const initSql = readFileSync(initSqlPath, 'utf8');
+    if (rows[0]?.present) {
+      await client.query(functionsSection(initSql));
+      return false;
+    }
+    await client.query(initSql);
     return true;
   } finally {
     await client.end();
