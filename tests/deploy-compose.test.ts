@@ -60,7 +60,7 @@ describe('docker-compose.yml', () => {
 
   const brokenCopies: [string, string | RegExp, string, RegExp][] = [
     ['CPU above the budget', 'cpus: "0.3"', 'cpus: "0.4"', /CPU limits sum to 1\.60/],
-    ['memory above the budget', 'memory: 80MB', 'memory: 125MB', /sum to 555MB/],
+    ['memory above the budget', 'memory: 80MB', 'memory: 115MB', /sum to 555MB/],
     ['memory not in MB', 'memory: 80MB', 'memory: 80m', /written in MB/],
     ['a numeric cpus', 'cpus: "0.3"', 'cpus: 0.3', /cpus must be a string/],
     [
