@@ -92,9 +92,9 @@ export class PostBatcher {
       if (ordered.length > 0) {
         const outcomes = await this.execute(ordered);
         assert.equal(outcomes.length, ordered.length, 'one outcome per posting');
-        ordered.forEach((pending, index) =>
-          pending.resolve(outcomes[index] as PostTransactionOutcome),
-        );
+        ordered.forEach((pending, index) => {
+          pending.resolve(outcomes[index] as PostTransactionOutcome);
+        });
       }
     } catch (error) {
       for (const pending of ordered) pending.reject(error);

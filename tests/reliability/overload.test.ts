@@ -25,6 +25,7 @@ import { type StackProcess, startStackProcess } from '../support/stack-process.j
 const LEDGER_TIMEOUT_MS = 1000;
 const POOL_SIZE = 1;
 const POOL_WAIT_MS = 250;
+const POSTING_QUEUE_MAX = 64;
 const BLAST_RATE_PER_S = 4000;
 const BLAST_DURATION_MS = 4000;
 const BLAST_OUTSTANDING_MAX = 512;
@@ -44,6 +45,11 @@ beforeAll(async () => {
     FACADE_LEDGER_TIMEOUT_MS: String(LEDGER_TIMEOUT_MS),
     LEDGER_POOL_SIZE: String(POOL_SIZE),
     LEDGER_POOL_WAIT_MS: String(POOL_WAIT_MS),
+    // One posting at a time (no group commit) and a short queue: capacity small enough
+    // for a generator on the same two cores to exceed it many times over.
+    LEDGER_BATCH_SIZE_MAX: '1',
+    LEDGER_BATCHES_IN_FLIGHT: '1',
+    LEDGER_POSTING_QUEUE_MAX: String(POSTING_QUEUE_MAX),
   });
   pidsAtStart = stack.state().pids;
 });
