@@ -1,7 +1,8 @@
-// `npm run bench:ledger [-- --seconds 5 --concurrency 1,8,32,64 --rinha]`: latency
-// percentiles and throughput of both ledger RPCs over real gRPC against a real,
-// durable PostgreSQL (embedded, fresh, in a temporary directory). A benchmark, not
-// a test: it prints figures and asserts nothing.
+// `npm run bench:ledger [-- --seconds 5 --concurrency 1,8,32,64 --transport pipeline,unary
+// --rinha]`: latency percentiles and throughput of both ledger operations over real
+// gRPC (the Pipeline stream and the unary RPCs) against a real, durable PostgreSQL
+// (embedded, fresh, in a temporary directory). A benchmark, not a test: it prints
+// figures and asserts nothing.
 import { fork } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import {
   createLedgerClient,
   type LedgerClient,
   type LedgerReply,
+  type LedgerTransport,
 } from '../http-facade/ledger-client.js';
 import { startPostgres } from '../stack/postgres.js';
 import { DURABLE_SETTINGS, RINHA_SETTINGS } from '../stack/postgres-settings.js';
@@ -22,6 +24,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '1,8,32,64' },
     rinha: { type: 'boolean', default: false },
     'pool-size': { type: 'string', default: '8' },
+    transport: { type: 'string', default: 'pipeline,unary' },
   },
 });
 const durationMs = Number(values.seconds) * 1000;
@@ -58,7 +61,7 @@ async function measure(
   latenciesMs.sort((a, b) => a - b);
   const format = (ms: number) => ms.toFixed(2).padStart(8);
   console.log(
-    `${label.padEnd(16)} ${String(concurrency).padStart(5)} ${String(latenciesMs.length).padStart(8)} ` +
+    `${label.padEnd(26)} ${String(concurrency).padStart(5)} ${String(latenciesMs.length).padStart(8)} ` +
       `${(latenciesMs.length / elapsedS).toFixed(0).padStart(8)} ${format(percentile(latenciesMs, 0.5))} ` +
       `${format(percentile(latenciesMs, 0.99))} ${format(latenciesMs.at(-1) ?? Number.NaN)} ${String(errors).padStart(6)}`,
   );
@@ -87,33 +90,41 @@ async function main(): Promise<void> {
       LOG_LEVEL: 'warn',
     },
   });
-  const client: LedgerClient = createLedgerClient(LEDGER_ADDRESS);
+  const transports = values.transport.split(',') as LedgerTransport[];
+  const clients = transports.map((transport) => ({
+    transport,
+    client: createLedgerClient(LEDGER_ADDRESS, transport),
+  }));
   try {
-    while (!(await client.isServing(1000)))
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    const first = clients[0]?.client as LedgerClient;
+    while (!(await first.isServing(1000))) await new Promise((resolve) => setTimeout(resolve, 100));
     console.log(
       `ledger benchmark: ${values.rinha ? 'RINHA MODE (synchronous_commit off)' : 'durable (fsync, synchronous_commit on)'}, ` +
         `pool ${values['pool-size']}, ${values.seconds} s per row, node ${process.version}`,
     );
-    console.log('rpc              conc.    calls    req/s   p50 ms   p99 ms   max ms  errors');
-    for (const concurrency of concurrencyLevels) {
-      await measure('PostTransaction', concurrency, (index) =>
-        client.postTransaction(
-          {
-            clientId: 1 + (index % 5),
-            amount: 1 + (index % 100),
-            kind: index % 2 === 0 ? 'TRANSACTION_KIND_CREDIT' : 'TRANSACTION_KIND_DEBIT',
-            description: 'bench',
-          },
-          TIMEOUT_MS,
-        ),
-      );
-      await measure('GetStatement', concurrency, (index) =>
-        client.getStatement(1 + (index % 5), TIMEOUT_MS),
-      );
+    console.log(
+      'operation                  conc.    calls    req/s   p50 ms   p99 ms   max ms  errors',
+    );
+    for (const { transport, client } of clients) {
+      for (const concurrency of concurrencyLevels) {
+        await measure(`PostTransaction ${transport}`, concurrency, (index) =>
+          client.postTransaction(
+            {
+              clientId: 1 + (index % 5),
+              amount: 1 + (index % 100),
+              kind: index % 2 === 0 ? 'TRANSACTION_KIND_CREDIT' : 'TRANSACTION_KIND_DEBIT',
+              description: 'bench',
+            },
+            TIMEOUT_MS,
+          ),
+        );
+        await measure(`GetStatement ${transport}`, concurrency, (index) =>
+          client.getStatement(1 + (index % 5), TIMEOUT_MS),
+        );
+      }
     }
   } finally {
-    client.close();
+    for (const each of clients) each.client.close();
     ledger.kill('SIGTERM');
     await new Promise((resolve) => ledger.once('exit', resolve));
     await postgres.stop();
