@@ -85,3 +85,19 @@ export function readUrl(env: Env, name: string, fallback: string, protocols: str
   }
   return raw;
 }
+
+/**
+ * Parses a process's configuration from its environment, or stops the process (exit 2)
+ * with a message naming the bad variable, before anything is bound or started.
+ */
+export function loadConfigOrExit<T>(processName: string, parse: (env: Env) => T): T {
+  try {
+    return parse(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`${processName}: invalid configuration: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}

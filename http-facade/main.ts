@@ -3,26 +3,14 @@
 // Under node:cluster (the native stack) several of these share one listening port;
 // behind a balancer on the same host each listens on its own Unix socket.
 import { rmSync } from 'node:fs';
-import { ConfigError } from '../common/env.js';
+import { loadConfigOrExit } from '../common/env.js';
 import { createLogger } from '../common/logger.js';
 import { buildApp } from './app.js';
-import { type FacadeConfig, parseFacadeConfig } from './config.js';
+import { parseFacadeConfig } from './config.js';
 import { createLedgerClient } from './ledger-client.js';
 
-function loadConfig(): FacadeConfig {
-  try {
-    return parseFacadeConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`facade: invalid configuration: ${error.message}`);
-      process.exit(2);
-    }
-    throw error;
-  }
-}
-
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfigOrExit('facade', parseFacadeConfig);
   const logger = createLogger('facade', config.logLevel);
   const ledger = createLedgerClient(config.ledgerAddress);
   const app = buildApp({ config, ledger, logger });

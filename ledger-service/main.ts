@@ -2,24 +2,12 @@
 // server with health and reflection, and a graceful shutdown on SIGTERM/SIGINT.
 import { rmSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { ConfigError } from '../common/env.js';
+import { loadConfigOrExit } from '../common/env.js';
 import { createLogger } from '../common/logger.js';
-import { type LedgerConfig, parseLedgerConfig } from './config.js';
+import { parseLedgerConfig } from './config.js';
 import { createPostgresStore } from './db.js';
 import { buildLedgerServer } from './grpc-server.js';
 import { startHealthMonitor } from './health-monitor.js';
-
-function loadConfig(): LedgerConfig {
-  try {
-    return parseLedgerConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`ledger: invalid configuration: ${error.message}`);
-      process.exit(2);
-    }
-    throw error;
-  }
-}
 
 function bind(server: grpc.Server, address: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -30,7 +18,7 @@ function bind(server: grpc.Server, address: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfigOrExit('ledger', parseLedgerConfig);
   const logger = createLogger('ledger', config.logLevel);
   const store = createPostgresStore(config, logger);
   const { server, health } = buildLedgerServer(store, logger);

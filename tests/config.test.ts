@@ -1,0 +1,66 @@
+// Goal: bad configuration stops a process before it binds anything, with a message that
+// names the variable; good values parse to a frozen object with the documented defaults.
+// Method: the real parsers, and the real service entry points started with a bad value.
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { parseFacadeConfig } from '../http-facade/config.js';
+import { parseLedgerConfig } from '../ledger-service/config.js';
+
+function runWithEnv(main: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, [main], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return new Promise<{ code: number | null; stderr: string }>((resolve) =>
+    child.once('exit', (code) => resolve({ code, stderr })),
+  );
+}
+
+describe('configuration', () => {
+  it('has working defaults, frozen', () => {
+    const ledger = parseLedgerConfig({});
+    expect(ledger).toMatchObject({
+      listenAddress: '127.0.0.1:50051',
+      poolSize: 8,
+      batchSizeMax: 64,
+    });
+    expect(Object.isFrozen(ledger)).toBe(true);
+    expect(parseFacadeConfig({})).toMatchObject({
+      port: 8080,
+      ledgerAddress: '127.0.0.1:50051',
+      bodyLimitBytes: 4096,
+    });
+  });
+
+  it.each([
+    [{ LEDGER_POOL_SIZE: 'abc' }, /LEDGER_POOL_SIZE must be an integer from 1 to 200, got "abc"/],
+    [{ LEDGER_POOL_SIZE: '0' }, /LEDGER_POOL_SIZE must be an integer from 1 to 200/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must use postgres: or postgresql:/],
+    [{ LEDGER_LISTEN_ADDRESS: 'nowhere' }, /LEDGER_LISTEN_ADDRESS must be host:port/],
+    [{ LEDGER_SOCKET_PATH: 'relative.sock' }, /LEDGER_SOCKET_PATH must be an absolute path/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+  ])('refuses the ledger setting %j with a message naming it', (env, message) => {
+    expect(() => parseLedgerConfig(env)).toThrow(message);
+  });
+
+  it.each([
+    [{ LEDGER_ADDRESS: 'unix:' }, /LEDGER_ADDRESS must be host:port or unix:\/path/],
+    [{ FACADE_PORT: '70000' }, /FACADE_PORT must be an integer from 0 to 65535/],
+    [{ FACADE_BODY_LIMIT_BYTES: '10' }, /FACADE_BODY_LIMIT_BYTES must be an integer from 256/],
+  ])('refuses the facade setting %j with a message naming it', (env, message) => {
+    expect(() => parseFacadeConfig(env)).toThrow(message);
+  });
+
+  it('stops the ledger and a facade before they bind, exit code 2, naming the variable', async () => {
+    const ledger = await runWithEnv('dist/ledger-service/main.js', { LEDGER_POOL_SIZE: 'many' });
+    expect(ledger.code).toBe(2);
+    expect(ledger.stderr).toContain('ledger: invalid configuration: LEDGER_POOL_SIZE must be');
+    const facade = await runWithEnv('dist/http-facade/main.js', { LEDGER_ADDRESS: 'bogus' });
+    expect(facade.code).toBe(2);
+    expect(facade.stderr).toContain('facade: invalid configuration: LEDGER_ADDRESS must be');
+  });
+});
