@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderTextSummary } from '../loadtest/report-text.js';
-import { runLoadTest } from '../loadtest/run-load-test.js';
+import { type LoadTestResult, runLoadTest } from '../loadtest/run-load-test.js';
 import { writeReports } from '../loadtest/write-reports.js';
 import { readComposeBudget } from '../stack/budget.js';
 import {
@@ -111,129 +111,152 @@ function renderComponents(reports: readonly ComponentReport[]): string {
   return lines.join('\n');
 }
 
+/** Creates one limited group per component and says what it did. */
+function prepareGroups(
+  layout: CgroupLayout,
+  parent: string,
+  budget: Record<string, ComponentLimits>,
+): void {
+  console.log(
+    `bench: cgroup ${layout.version}, balancer ${values.balancer}, budget from ${values.compose}:`,
+  );
+  for (const [component, limits] of Object.entries(budget)) {
+    createGroup(layout, `${parent}/${component}`, limits);
+    console.log(
+      `  ${component.padEnd(10)} ${limits.cpus} CPU, ${(limits.memoryBytes / MIB).toFixed(0)} MB`,
+    );
+  }
+}
+
+/**
+ * Measures each component's group from start() on: start-up (initdb, module loading,
+ * JIT) is not the load, so CPU and throttling count from there; memory peaks cover the
+ * whole run. Samples CPU every second for the busiest-second figure.
+ */
+class UsageMeter {
+  private readonly before = new Map<string, ComponentUsage>();
+  private readonly samples = new Map<string, number[]>();
+  private sampler: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly layout: CgroupLayout,
+    private readonly parent: string,
+    private readonly budget: Record<string, ComponentLimits>,
+  ) {}
+
+  private read(component: string): ComponentUsage {
+    return readUsage(this.layout, `${this.parent}/${component}`);
+  }
+
+  start(): void {
+    const previous = new Map<string, number>();
+    for (const component of Object.keys(this.budget)) {
+      const usage = this.read(component);
+      this.before.set(component, usage);
+      previous.set(component, usage.cpuUsageNs);
+    }
+    this.sampler = setInterval(() => {
+      for (const component of Object.keys(this.budget)) {
+        const now = this.read(component).cpuUsageNs;
+        const cores = (now - (previous.get(component) ?? now)) / (SAMPLE_INTERVAL_MS * 1e6);
+        this.samples.set(component, [...(this.samples.get(component) ?? []), cores]);
+        previous.set(component, now);
+      }
+    }, SAMPLE_INTERVAL_MS);
+  }
+
+  stop(): void {
+    clearInterval(this.sampler);
+  }
+
+  finish(durationMs: number): ComponentReport[] {
+    this.stop();
+    return Object.entries(this.budget).map(([component, limits]) => {
+      const total = this.read(component);
+      const start = this.before.get(component);
+      const usage: ComponentUsage = {
+        ...total,
+        cpuUsageNs: total.cpuUsageNs - (start?.cpuUsageNs ?? 0),
+        throttledPeriods: total.throttledPeriods - (start?.throttledPeriods ?? 0),
+        throttledNs: total.throttledNs - (start?.throttledNs ?? 0),
+      };
+      return {
+        component,
+        limits,
+        usage,
+        cpuAverageCores: usage.cpuUsageNs / (durationMs * 1e6),
+        cpuPeakCores: Math.max(0, ...(this.samples.get(component) ?? [])),
+      };
+    });
+  }
+}
+
+async function writeResults(result: LoadTestResult, reports: ComponentReport[], cgroups: string) {
+  const outDir =
+    values.out ?? path.join('reports', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  mkdirSync(outDir, { recursive: true });
+  const paths = await writeReports(result, outDir);
+  const componentsFile = path.join(outDir, 'components.json');
+  const summary = {
+    cgroups,
+    balancer: values.balancer,
+    rinhaMode: values.rinha,
+    components: reports,
+  };
+  writeFileSync(componentsFile, JSON.stringify(summary, null, 2));
+  console.log(`Reports: ${paths.html}\n         ${paths.json}\n         ${componentsFile}`);
+}
+
 async function main(): Promise<number> {
   const budget = readComposeBudget(values.compose);
   const detected = detectCgroups();
-  const layout: CgroupLayout | undefined = 'unavailable' in detected ? undefined : detected;
-  if (layout === undefined) {
-    console.warn(
-      `bench: ${(detected as { unavailable: string }).unavailable}; running UNCONSTRAINED`,
-    );
-  }
-  const cgroupParent = layout ? `crebitos-bench-${process.pid}` : undefined;
-  const components = Object.keys(budget);
-  if (layout && cgroupParent) {
-    for (const component of components) {
-      createGroup(layout, `${cgroupParent}/${component}`, budget[component] as ComponentLimits);
-    }
-    console.log(
-      `bench: cgroup ${layout.version}, balancer ${values.balancer}, budget from ${values.compose}:`,
-    );
-    for (const component of components) {
-      const limits = budget[component] as ComponentLimits;
-      console.log(
-        `  ${component.padEnd(10)} ${limits.cpus} CPU, ${(limits.memoryBytes / MIB).toFixed(0)} MB`,
-      );
-    }
-  }
+  const layout = 'unavailable' in detected ? undefined : detected;
+  if ('unavailable' in detected)
+    console.warn(`bench: ${detected.unavailable}; running UNCONSTRAINED`);
+  const cgroupParent = `crebitos-bench-${process.pid}`;
+  if (layout) prepareGroups(layout, cgroupParent, budget);
 
   const workDir = mkdtempSync(path.join(tmpdir(), 'crebitos-bench-'));
   chmodSync(workDir, 0o755);
-  const stack = startStackProcess(workDir, cgroupParent);
+  const stack = startStackProcess(workDir, layout ? cgroupParent : undefined);
   // With node:cluster the stack process itself balances; with nginx it only
   // supervises, outside the budget, as the Docker daemon does.
-  if (layout && cgroupParent && stack.pid !== undefined && values.balancer === 'cluster') {
+  if (layout && stack.pid !== undefined && values.balancer === 'cluster') {
     placeProcess(layout, `${cgroupParent}/balancer`, stack.pid);
   }
-  const samples = new Map<string, number[]>();
-  let sampler: NodeJS.Timeout | undefined;
+  const meter = layout ? new UsageMeter(layout, cgroupParent, budget) : undefined;
   try {
     await waitForReady(stack);
-    // Start-up (initdb, module loading, JIT) is not the load: CPU and throttling are
-    // counted from here on; memory peaks cover the whole run.
-    const before = new Map(
-      components.map((component) => [
-        component,
-        layout ? readUsage(layout, `${cgroupParent}/${component}`) : undefined,
-      ]),
-    );
-    let previous = new Map(
-      [...before].map(([component, usage]) => [component, usage?.cpuUsageNs ?? 0]),
-    );
-    sampler = setInterval(() => {
-      if (!layout) return;
-      for (const component of components) {
-        const now = readUsage(layout, `${cgroupParent}/${component}`).cpuUsageNs;
-        const cores = (now - (previous.get(component) ?? now)) / (SAMPLE_INTERVAL_MS * 1e6);
-        samples.set(component, [...(samples.get(component) ?? []), cores]);
-        previous.set(component, now);
-      }
-      previous = new Map(previous);
-    }, SAMPLE_INTERVAL_MS);
-
+    meter?.start();
     const result = await runLoadTest({
       url: `http://127.0.0.1:${values.port}`,
       timeScale: Number(values['time-scale']),
       rateScale: Number(values['rate-scale']),
       progress: process.stderr,
     });
-    clearInterval(sampler);
-    const reports: ComponentReport[] = layout
-      ? components.map((component) => {
-          const total = readUsage(layout, `${cgroupParent}/${component}`);
-          const start = before.get(component);
-          const usage: ComponentUsage = {
-            ...total,
-            cpuUsageNs: total.cpuUsageNs - (start?.cpuUsageNs ?? 0),
-            throttledPeriods: total.throttledPeriods - (start?.throttledPeriods ?? 0),
-            throttledNs: total.throttledNs - (start?.throttledNs ?? 0),
-          };
-          return {
-            component,
-            limits: budget[component] as ComponentLimits,
-            usage,
-            cpuAverageCores: usage.cpuUsageNs / (result.durationMs * 1e6),
-            cpuPeakCores: Math.max(0, ...(samples.get(component) ?? [])),
-          };
-        })
-      : [];
-
+    const reports = meter?.finish(result.durationMs) ?? [];
     console.log(renderTextSummary(result));
-    if (layout)
+    if (layout) {
+      const seconds = (result.durationMs / 1000).toFixed(1);
       console.log(
-        `\nComponents under the budget (${result.durationMs / 1000} s of load test):\n${renderComponents(reports)}`,
+        `\nComponents under the budget (${seconds} s of load test):\n${renderComponents(reports)}`,
       );
-    const outDir =
-      values.out ?? path.join('reports', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-    mkdirSync(outDir, { recursive: true });
-    const paths = await writeReports(result, outDir);
-    writeFileSync(
-      path.join(outDir, 'components.json'),
-      JSON.stringify(
-        { cgroups: layout?.version ?? 'unavailable', rinhaMode: values.rinha, components: reports },
-        null,
-        2,
-      ),
-    );
-    console.log(
-      `Reports: ${paths.html}\n         ${paths.json}\n         ${path.join(outDir, 'components.json')}`,
-    );
+    }
+    await writeResults(result, reports, layout?.version ?? 'unavailable');
     const state = JSON.parse(readFileSync(path.join(workDir, 'state.json'), 'utf8')) as {
       pids: object;
     };
     console.log(`Stack processes: ${JSON.stringify(state.pids)}`);
     return result.passed ? 0 : 1;
   } finally {
-    if (sampler) clearInterval(sampler);
+    meter?.stop();
     stack.kill('SIGTERM');
     await new Promise((resolve) =>
       stack.exitCode === null ? stack.once('exit', resolve) : resolve(null),
     );
-    if (layout && cgroupParent) {
-      await removeGroups(layout, [
-        ...components.map((component) => `${cgroupParent}/${component}`),
-        cgroupParent,
-      ]);
+    if (layout) {
+      const groups = Object.keys(budget).map((component) => `${cgroupParent}/${component}`);
+      await removeGroups(layout, [...groups, cgroupParent]);
     }
     rmSync(workDir, { recursive: true, force: true });
   }
