@@ -94,11 +94,20 @@ CREATE OR REPLACE FUNCTION post_transactions(
 LANGUAGE plpgsql AS $$
 DECLARE
   i integer;
+  -- lock_timeout bounds each lock wait; the batch as a whole gets p_lock_wait_ms, so
+  -- each posting may wait only for what the ones before it left.
+  v_until timestamptz := clock_timestamp() + p_lock_wait_ms * interval '1 millisecond';
+  v_left_ms integer;
 BEGIN
   FOR i IN 1 .. coalesce(array_length(p_client_ids, 1), 0) LOOP
+    v_left_ms := floor(extract(epoch FROM v_until - clock_timestamp()) * 1000);
+    IF v_left_ms < 1 THEN
+      RAISE EXCEPTION USING ERRCODE = 'lock_not_available',
+        MESSAGE = 'the batch used up its lock wait; nothing was written';
+    END IF;
     SELECT r.outcome, r.limit_cents, r.balance_cents
       INTO post_transactions.outcome, post_transactions.limit_cents, post_transactions.balance_cents
-      FROM post_transaction(p_client_ids[i], p_amounts_cents[i], p_kinds[i], p_descriptions[i], p_lock_wait_ms) r;
+      FROM post_transaction(p_client_ids[i], p_amounts_cents[i], p_kinds[i], p_descriptions[i], v_left_ms) r;
     RETURN NEXT;
   END LOOP;
 END

@@ -30,10 +30,18 @@ export class LedgerPipeline {
   private stream: PipelineStream | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextRequestId = 1;
+  private closed = false;
 
   constructor(private readonly client: LedgerServiceClient) {}
 
   call<T>(operation: Operation, request: object, timeoutMs: number): Promise<PipelineReply<T>> {
+    if (this.closed) {
+      return Promise.resolve({
+        ok: false,
+        code: grpc.status.UNAVAILABLE,
+        details: 'ledger client closed',
+      });
+    }
     if (this.pending.size >= PIPELINE_PENDING_MAX) {
       return Promise.resolve({
         ok: false,
@@ -59,6 +67,7 @@ export class LedgerPipeline {
   }
 
   close(): void {
+    this.closed = true;
     this.stream?.end();
   }
 

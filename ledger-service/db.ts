@@ -111,6 +111,13 @@ function isUnavailable(error: unknown): boolean {
   return UNAVAILABLE_MESSAGE.test(error.message);
 }
 
+/** The connection itself failed (no SQLSTATE, a socket code, or class 08). */
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string') return true;
+  return UNAVAILABLE_NODE_CODES.has(code) || code.startsWith('08');
+}
+
 function toStoreError(error: unknown, scope?: CallScope): unknown {
   // A lock wait cut short by the caller's deadline: the statement rolled back.
   if ((error as { code?: unknown }).code === LOCK_NOT_AVAILABLE && scope !== undefined) {
@@ -126,7 +133,7 @@ function toStoreError(error: unknown, scope?: CallScope): unknown {
 }
 
 export function createPostgresStore(config: LedgerConfig, logger: Logger): LedgerStore {
-  const pool = new pg.Pool({
+  const poolOptions: pg.PoolConfig = {
     connectionString: config.databaseUrl,
     max: config.poolSize,
     connectionTimeoutMillis: config.poolWaitMs,
@@ -140,8 +147,13 @@ export function createPostgresStore(config: LedgerConfig, logger: Logger): Ledge
     query_timeout: config.statementTimeoutMs + 1000,
     application_name: 'ledger',
     types: typeParsers,
-  });
-  pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
+  };
+  const pool = new pg.Pool(poolOptions);
+  // Health has its own connection: a pool busy with traffic is not a database down.
+  const healthPool = new pg.Pool({ ...poolOptions, max: 1, application_name: 'ledger-health' });
+  for (const each of [pool, healthPool]) {
+    each.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
+  }
 
   /**
    * The lock wait allowed to a call: the configured cap, or, if the caller's deadline
@@ -154,9 +166,10 @@ export function createPostgresStore(config: LedgerConfig, logger: Logger): Ledge
     return Math.max(1, Math.floor(Math.min(config.lockTimeoutMs, remainingMs - marginMs)));
   }
 
+  /** `values` may be computed once the connection is in hand (a lock wait from the deadline). */
   async function run<Row extends pg.QueryResultRow>(
     query: { name: string; text: string },
-    values: unknown[],
+    values: unknown[] | (() => unknown[]),
     scope: CallScope,
   ): Promise<Row[]> {
     let client: pg.PoolClient;
@@ -175,12 +188,16 @@ export function createPostgresStore(config: LedgerConfig, logger: Logger): Ledge
         : new CallCancelledError('call cancelled before it reached the database');
     }
     try {
-      const result = await client.query<Row>({ ...query, values });
+      const result = await client.query<Row>({
+        ...query,
+        values: typeof values === 'function' ? values() : values,
+      });
       client.release();
       return result.rows;
     } catch (error) {
-      // A failed connection must not go back to the pool.
-      client.release(error instanceof Error ? error : true);
+      // A broken connection must not go back to the pool; one that merely reported an
+      // SQL error (a lock timeout, say) is fine and keeps its prepared statements.
+      client.release(isConnectionError(error) ? (error as Error) : undefined);
       throw toStoreError(error, scope);
     }
   }
@@ -189,11 +206,12 @@ export function createPostgresStore(config: LedgerConfig, logger: Logger): Ledge
     // The batch waits for locks no longer than its most urgent posting may.
     const scope: CallScope = {
       deadlineMs: Math.min(...batch.map((posting) => posting.scope.deadlineMs)),
-      isCancelled: () => false,
+      // Sent unless every caller has gone while the batch waited for a connection.
+      isCancelled: () => batch.every((posting) => posting.scope.isCancelled()),
     };
     const rows = await run<PostRow>(
       POST_TRANSACTIONS_SQL,
-      [
+      () => [
         batch.map((posting) => posting.command.clientId),
         batch.map((posting) => posting.command.amountCents),
         batch.map((posting) => KIND_CODES[posting.command.kind]),
@@ -221,7 +239,7 @@ export function createPostgresStore(config: LedgerConfig, logger: Logger): Ledge
 
     async ping() {
       try {
-        await pool.query('SELECT 1');
+        await healthPool.query('SELECT 1');
       } catch (error) {
         throw toStoreError(error);
       }
@@ -232,26 +250,28 @@ export function createPostgresStore(config: LedgerConfig, logger: Logger): Ledge
         Array.from({ length: config.poolSize }, () => pool.connect()),
       );
       const clients = settled.flatMap((each) => (each.status === 'fulfilled' ? [each.value] : []));
-      try {
-        const failure = settled.find((each) => each.status === 'rejected');
-        if (failure !== undefined) throw toStoreError(failure.reason);
-        // Client id 0 never exists: both statements run and write nothing.
-        await Promise.all(
-          clients.map(async (client) => {
+      // Client id 0 never exists: both statements run, get prepared and write nothing.
+      const warmed = await Promise.allSettled(
+        clients.map(async (client) => {
+          try {
             await client.query({
               ...POST_TRANSACTIONS_SQL,
               values: [[0], [1], ['c'], ['warm-up'], 1],
             });
             await client.query({ ...STATEMENT_SQL, values: [0] });
-          }),
-        );
-      } finally {
-        for (const client of clients) client.release();
-      }
+            client.release();
+          } catch (error) {
+            client.release(isConnectionError(error) ? (error as Error) : undefined);
+            throw error;
+          }
+        }),
+      );
+      const failure = [...settled, ...warmed].find((each) => each.status === 'rejected');
+      if (failure !== undefined) throw toStoreError(failure.reason);
     },
 
     async close() {
-      await pool.end();
+      await Promise.all([pool.end(), healthPool.end()]);
     },
   };
 }

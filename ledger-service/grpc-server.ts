@@ -9,8 +9,8 @@ import type { LedgerServiceHandlers } from '../proto/generated/ledger/v1/LedgerS
 import type { ProtoGrpcType } from '../proto/generated/ledger.js';
 import { loadLedgerPackageDefinition } from '../proto/loader.js';
 import type { CallScope, LedgerStore } from './ledger.js';
-import { createLedgerOperations, type Reply } from './operations.js';
-import { createPipelineHandler } from './pipeline.js';
+import { createLedgerOperations, type LedgerOperations, type Reply } from './operations.js';
+import { createPipeline, type Pipeline } from './pipeline.js';
 import { createReflectionService } from './reflection.js';
 
 export const LEDGER_SERVICE_NAME = 'ledger.v1.LedgerService';
@@ -53,18 +53,22 @@ function unary<Request, Response>(
   };
 }
 
-export function createLedgerHandlers(store: LedgerStore, logger: Logger): LedgerServiceHandlers {
-  const operations = createLedgerOperations(store, logger);
+function createLedgerHandlers(
+  operations: LedgerOperations,
+  pipeline: Pipeline,
+): LedgerServiceHandlers {
   return {
     PostTransaction: unary((request, scope) => operations.postTransaction(request, scope)),
     GetStatement: unary((request, scope) => operations.getStatement(request, scope)),
-    Pipeline: createPipelineHandler(operations),
+    Pipeline: pipeline.handler,
   };
 }
 
 export interface LedgerServer {
   readonly server: grpc.Server;
   readonly health: HealthImplementation;
+  /** Ends the pipeline streams gracefully; call before server.tryShutdown(). */
+  drainPipelines(): void;
 }
 
 export function buildLedgerServer(store: LedgerStore, logger: Logger): LedgerServer {
@@ -72,7 +76,12 @@ export function buildLedgerServer(store: LedgerStore, logger: Logger): LedgerSer
   const proto = grpc.loadPackageDefinition(
     loadLedgerPackageDefinition(),
   ) as unknown as ProtoGrpcType;
-  server.addService(proto.ledger.v1.LedgerService.service, createLedgerHandlers(store, logger));
+  const operations = createLedgerOperations(store, logger);
+  const pipeline = createPipeline(operations);
+  server.addService(
+    proto.ledger.v1.LedgerService.service,
+    createLedgerHandlers(operations, pipeline),
+  );
   // Not serving until the health monitor has seen the database answer.
   const health = new HealthImplementation({
     '': 'NOT_SERVING',
@@ -80,5 +89,5 @@ export function buildLedgerServer(store: LedgerStore, logger: Logger): LedgerSer
   });
   health.addToServer(server);
   createReflectionService().addToServer(server);
-  return { server, health };
+  return { server, health, drainPipelines: () => pipeline.drain() };
 }

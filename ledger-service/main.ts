@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit('ledger', parseLedgerConfig);
   const logger = createLogger('ledger', config.logLevel);
   const store = createPostgresStore(config, logger);
-  const { server, health } = buildLedgerServer(store, logger);
+  const { server, health, drainPipelines } = buildLedgerServer(store, logger);
   const monitor = startHealthMonitor(store, health, config.healthCheckIntervalMs, logger);
 
   try {
@@ -54,6 +54,8 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing in-flight calls');
     monitor.stop();
+    // Streams never finish on their own: end them once their operations are done.
+    drainPipelines();
     const force = setTimeout(() => {
       logger.warn('grace period over: cancelling remaining calls');
       server.forceShutdown();

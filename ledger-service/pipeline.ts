@@ -31,10 +31,20 @@ function toResponse<T>(
   };
 }
 
-export function createPipelineHandler(
-  operations: LedgerOperations,
-): grpc.handleBidiStreamingCall<PipelineRequest, PipelineResponse> {
-  return (call) => {
+export interface Pipeline {
+  readonly handler: grpc.handleBidiStreamingCall<PipelineRequest, PipelineResponse>;
+  /**
+   * For a graceful shutdown: every open stream refuses new operations (UNAVAILABLE, so
+   * the caller knows nothing was written), finishes the ones it has, then ends, which a
+   * caller sees as a clean end of stream rather than a cut.
+   */
+  drain(): void;
+}
+
+export function createPipeline(operations: LedgerOperations): Pipeline {
+  let draining = false;
+  const drainers = new Set<() => void>();
+  const handler: Pipeline['handler'] = (call) => {
     let open = true;
     let ended = false;
     let pending = 0;
@@ -47,9 +57,21 @@ export function createPipelineHandler(
       finishIfDone();
     };
 
+    const drainThis = () => {
+      ended = true;
+      finishIfDone();
+    };
+    drainers.add(drainThis);
+
     call.on('data', (request: PipelineRequest) => {
       pending++;
       const id = request.requestId;
+      if (draining) {
+        send(
+          failure(id, grpc.status.UNAVAILABLE, 'the ledger is shutting down; nothing was written'),
+        );
+        return;
+      }
       const timeoutMs = request.timeoutMs;
       if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > PIPELINE_TIMEOUT_MS_MAX) {
         send(
@@ -91,15 +113,20 @@ export function createPipelineHandler(
         );
       }
     });
-    call.on('end', () => {
-      ended = true;
-      finishIfDone();
-    });
-    call.on('cancelled', () => {
+    call.on('end', drainThis);
+    const close = () => {
       open = false;
-    });
-    call.on('error', () => {
-      open = false;
-    });
+      drainers.delete(drainThis);
+    };
+    call.on('cancelled', close);
+    call.on('error', close);
+    call.on('finish', close);
+  };
+  return {
+    handler,
+    drain() {
+      draining = true;
+      for (const drainThis of drainers) drainThis();
+    },
   };
 }

@@ -44,6 +44,22 @@ export function orderForLocking<T extends QueuedPosting>(batch: readonly T[]): T
     .map(({ posting }) => posting);
 }
 
+/** A posting's deadline counts as reached this close to it. */
+const DEADLINE_NEAR_MS = 100;
+
+/**
+ * A failed batch wrote nothing for any of its postings. A lock wait cut short by the
+ * batch's nearest deadline is DEADLINE_EXCEEDED only for postings whose own deadline
+ * is near too; the others may simply try again.
+ */
+function errorFor(pending: QueuedPosting, error: unknown): unknown {
+  if (!(error instanceof DeadlineExceededError)) return error;
+  if (pending.scope.deadlineMs - Date.now() <= DEADLINE_NEAR_MS) return error;
+  return new DatabaseUnavailableError(
+    'a posting batched with this one timed out; nothing was written',
+  );
+}
+
 export class PostBatcher {
   private readonly queue: Pending[] = [];
   private inFlight = 0;
@@ -97,7 +113,7 @@ export class PostBatcher {
         });
       }
     } catch (error) {
-      for (const pending of ordered) pending.reject(error);
+      for (const pending of ordered) pending.reject(errorFor(pending, error));
     } finally {
       this.inFlight--;
       this.startBatches();

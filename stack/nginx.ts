@@ -58,6 +58,12 @@ ${site.facadeSockets.map((socket) => `    server unix:${socket} max_fails=0;`).j
   }
   server {
     listen ${site.listenHost}:${site.listenPort} backlog=4096;
+    # Bodies nginx itself refuses get the contract's JSON error, like the facades'.
+    error_page 413 @body_too_large;
+    location @body_too_large {
+      default_type application/json;
+      return 413 '{"error":"body_too_large","message":"request body too large"}';
+    }
     location / {
       proxy_pass http://facades;
       proxy_http_version 1.1;

@@ -178,16 +178,23 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
   };
   const args = ['-D', options.dataDir, '-p', String(options.port)];
   for (const [name, value] of Object.entries(settings)) args.push('-c', `${name}=${value}`);
-  const child = spawn(bin.postgres, args, { ...user, env: { ...process.env, LC_ALL: 'C' } });
+  // Its own process group: a Ctrl-C in the terminal reaches the stack, which stops the
+  // database last, not the database at once (SIGINT is its fast shutdown).
+  const child = spawn(bin.postgres, args, {
+    ...user,
+    env: { ...process.env, LC_ALL: 'C' },
+    detached: true,
+  });
   if (child.pid !== undefined) options.onSpawn?.(child.pid);
   const recent: string[] = [];
   let stopping = false;
 
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error('PostgreSQL did not become ready in time')),
-      START_TIMEOUT_MS,
-    );
+    const timer = setTimeout(() => {
+      // Not left running untracked: nobody would stop it.
+      child.kill('SIGKILL');
+      reject(new Error('PostgreSQL did not become ready in time'));
+    }, START_TIMEOUT_MS);
     forwardLines(child, (line) => {
       recent.push(line);
       if (recent.length > 20) recent.shift();
@@ -216,7 +223,12 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
   const signalAndWait = async (signal: NodeJS.Signals) => {
     stopping = true;
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    // A shutdown that hangs is escalated: SIGQUIT (immediate), then SIGKILL.
+    const quit = setTimeout(() => child.kill('SIGQUIT'), STOP_TIMEOUT_MS);
+    const kill = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS * 2);
     await exited;
+    clearTimeout(quit);
+    clearTimeout(kill);
   };
 
   return {

@@ -26,6 +26,8 @@ const RESTART_DELAY_MIN_MS = 100;
 const RESTART_DELAY_MAX_MS = 2000;
 const CHILD_STOP_TIMEOUT_MS = 15_000;
 const READY_TIMEOUT_MS = 40_000;
+/** A child that has lived this long is healthy again: its restart delay resets. */
+const HEALTHY_AFTER_MS = 10_000;
 
 export type ComponentName = 'postgres' | 'ledger' | `facade-${number}` | 'balancer';
 
@@ -90,7 +92,10 @@ function backoff(attempt: number): number {
 }
 
 function waitForExit(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  // Never spawned (it emitted 'error'), or already gone.
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) {
+    return Promise.resolve();
+  }
   return new Promise((resolve) => {
     const force = setTimeout(() => child.kill('SIGKILL'), CHILD_STOP_TIMEOUT_MS);
     child.once('exit', () => {
@@ -121,6 +126,7 @@ class Supervisor {
   readonly children = new Map<ComponentName, ChildProcess>();
   postgres: RunningPostgres | undefined;
   private postgresRestarts = 0;
+  private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly options: StackOptions) {}
 
@@ -130,10 +136,22 @@ class Supervisor {
     this.options.onSpawn?.(component, pid);
   }
 
-  /** PostgreSQL, restarted if it dies (the ledger answers UNAVAILABLE meanwhile). */
+  /** Runs `action` after `delayMs` unless the stack is stopping by then; stop() cancels it. */
+  private later(action: () => void, delayMs: number): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (!this.stopping) action();
+    }, delayMs);
+    this.timers.add(timer);
+  }
+
+  /**
+   * PostgreSQL, restarted whenever it dies or a restart fails, with a growing delay
+   * (the ledger answers UNAVAILABLE meanwhile).
+   */
   async launchPostgres(): Promise<void> {
     const { options } = this;
-    this.postgres = await startPostgres({
+    const running = await startPostgres({
       dataDir: options.dataDir,
       port: options.postgresPort,
       settings: options.rinhaMode ? RINHA_SETTINGS : DURABLE_SETTINGS,
@@ -141,25 +159,37 @@ class Supervisor {
       onUnexpectedExit: (code, signal) => {
         if (this.stopping) return;
         options.log(`postgres exited unexpectedly (${signal ?? code}); restarting`);
-        setTimeout(
-          () => {
-            this.launchPostgres().then(
-              () => {
-                this.postgresRestarts = 0;
-              },
-              (error: unknown) =>
-                options.log(`postgres restart failed: ${(error as Error).message}`),
-            );
-          },
-          backoff(this.postgresRestarts++),
-        );
+        this.restartPostgres();
       },
     });
+    this.postgres = running;
+    // stop() came while this one was starting: it must not outlive the stack.
+    if (this.stopping) await running.stop();
+  }
+
+  private restartPostgres(): void {
+    this.later(
+      () => {
+        this.launchPostgres().then(
+          () => {
+            // Reset only once it has stayed up, so a crash loop keeps backing off.
+            this.later(() => {
+              this.postgresRestarts = 0;
+            }, HEALTHY_AFTER_MS);
+          },
+          (error: unknown) => {
+            this.options.log(`postgres restart failed: ${(error as Error).message}; retrying`);
+            this.restartPostgres();
+          },
+        );
+      },
+      backoff(this.postgresRestarts++),
+    );
   }
 
   /**
-   * Starts a child and restarts it whenever it dies, with a growing delay that resets
-   * once it has lived ten seconds.
+   * Starts a child and restarts it whenever it dies (or cannot be spawned), with a
+   * growing delay that resets once it has lived HEALTHY_AFTER_MS.
    */
   supervise(component: ComponentName, start: () => ChildProcess, restarts = 0): void {
     const child = start();
@@ -167,13 +197,19 @@ class Supervisor {
     this.noteSpawn(component, child.pid);
     const healthyTimer = setTimeout(() => {
       restarts = 0;
-    }, 10_000);
-    child.once('exit', (code, signal) => {
+    }, HEALTHY_AFTER_MS);
+    healthyTimer.unref();
+    let handled = false;
+    const onEnd = (reason: string) => {
       clearTimeout(healthyTimer);
-      if (this.stopping) return;
-      this.options.log(`${component} exited unexpectedly (${signal ?? code}); restarting it`);
-      setTimeout(() => this.supervise(component, start, restarts + 1), backoff(restarts));
-    });
+      if (handled || this.stopping) return;
+      handled = true;
+      this.options.log(`${component} ${reason}; restarting it`);
+      this.later(() => this.supervise(component, start, restarts + 1), backoff(restarts));
+    };
+    child.once('exit', (code, signal) => onEnd(`exited unexpectedly (${signal ?? code})`));
+    // A spawn that fails (binary missing, say) emits 'error' and never 'exit'.
+    child.once('error', (error) => onEnd(`failed: ${error.message}`));
   }
 
   private async stopChild(component: ComponentName, signal: NodeJS.Signals): Promise<void> {
@@ -189,6 +225,7 @@ class Supervisor {
    */
   async stop(): Promise<void> {
     this.stopping = true;
+    for (const timer of this.timers) clearTimeout(timer);
     // SIGQUIT is nginx's graceful shutdown: it finishes the requests it has.
     await this.stopChild('balancer', 'SIGQUIT');
     const facades = [...this.children.keys()].filter((name) => name.startsWith('facade-'));
@@ -241,6 +278,7 @@ async function launchFacades(
       fork(FACADE_MAIN, [], {
         env: { ...env, FACADE_SOCKET_PATH: socket },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        detached: true,
       }),
     );
   });
@@ -249,6 +287,7 @@ async function launchFacades(
   supervisor.supervise('balancer', () =>
     spawn(balancer.binary, nginxArguments(configFile, runDir), {
       stdio: ['ignore', 'inherit', 'inherit'],
+      detached: true,
     }),
   );
 }
@@ -273,7 +312,13 @@ async function launchAll(supervisor: Supervisor, options: StackOptions): Promise
     LEDGER_SOCKET_PATH: ledgerSocketPath,
   };
   supervisor.supervise('ledger', () =>
-    fork(LEDGER_MAIN, [], { env: ledgerEnv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+    fork(LEDGER_MAIN, [], {
+      env: ledgerEnv,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // Its own process group: Ctrl-C reaches only this process, which stops the
+      // children front to back; the IPC channel still ends the ledger if we die.
+      detached: true,
+    }),
   );
   await launchFacades(supervisor, options, {
     ...childEnv,

@@ -18,6 +18,8 @@ export interface TestLedger {
   readonly client: LedgerClient;
   readonly monitor: HealthMonitor;
   stop(): Promise<void>;
+  /** What a graceful shutdown does first: pipeline streams refuse new work and end. */
+  drainPipelines(): void;
   /** Cancels every call in flight and stops the server at once, as a crash would. */
   forceStop(): Promise<void>;
 }
@@ -36,7 +38,7 @@ export async function startTestLedger(
   const address = config.listenAddress;
   const logger = createLogger('ledger-test', 'silent');
   const store = createPostgresStore(config, logger);
-  const { server, health } = buildLedgerServer(store, logger);
+  const { server, health, drainPipelines } = buildLedgerServer(store, logger);
   const monitor = startHealthMonitor(store, health, config.healthCheckIntervalMs, logger);
   await monitor.check();
   await new Promise<void>((resolve, reject) =>
@@ -55,6 +57,7 @@ export async function startTestLedger(
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       await store.close();
     },
+    drainPipelines,
     async forceStop() {
       monitor.stop();
       server.forceShutdown();
