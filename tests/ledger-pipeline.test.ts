@@ -7,10 +7,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { PipelineResponse } from '../proto/generated/ledger/v1/PipelineResponse.js';
-import type { ProtoGrpcType } from '../proto/generated/ledger.js';
-import { loadLedgerPackageDefinition } from '../proto/loader.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
-import { startTestLedger, type TestLedger } from './support/ledger.js';
+import { rawLedgerServiceClient, startTestLedger, type TestLedger } from './support/ledger.js';
 
 let database: TestDatabase;
 let ledger: TestLedger;
@@ -26,13 +24,7 @@ afterAll(async () => {
 });
 
 function rawStream() {
-  const proto = grpc.loadPackageDefinition(
-    loadLedgerPackageDefinition(),
-  ) as unknown as ProtoGrpcType;
-  const client = new proto.ledger.v1.LedgerService(
-    ledger.address,
-    grpc.credentials.createInsecure(),
-  );
+  const client = rawLedgerServiceClient(ledger.address);
   const stream = client.Pipeline();
   const responses: PipelineResponse[] = [];
   stream.on('data', (response: PipelineResponse) => responses.push(response));

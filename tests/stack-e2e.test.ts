@@ -8,6 +8,8 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  answeringPids,
+  facadePids,
   isAlive,
   STACK_MAIN,
   type StackProcess,
@@ -254,18 +256,8 @@ describe('hostile requests get the exact status and change nothing', () => {
 
 describe('operations', () => {
   it('serves through both facade processes, round robin', async () => {
-    const pids = new Set<number>();
-    for (let attempt = 0; attempt < 10; attempt++) {
-      // A new connection each time: node:cluster balances connections, not requests.
-      const response = await fetch(`${stack.httpUrl}/healthz`, {
-        headers: { connection: 'close' },
-      });
-      pids.add(((await response.json()) as { pid: number }).pid);
-    }
-    const facadePids = Object.entries(stack.state().pids)
-      .filter(([name]) => name.startsWith('facade'))
-      .map(([, pid]) => pid);
-    expect([...pids].sort()).toEqual(facadePids.sort());
+    const pids = new Set(await answeringPids(stack, 10));
+    expect([...pids].sort((a, b) => a - b)).toEqual(facadePids(stack));
     expect(pids.size).toBe(2);
   });
 

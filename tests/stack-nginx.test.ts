@@ -5,7 +5,13 @@
 // installed (CI installs Debian's nginx-light); skipped otherwise.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findNginx } from '../stack/nginx.js';
-import { isAlive, type StackProcess, startStackProcess } from './support/stack-process.js';
+import {
+  answeringPids,
+  facadePids,
+  isAlive,
+  type StackProcess,
+  startStackProcess,
+} from './support/stack-process.js';
 
 const nginx = findNginx();
 
@@ -43,18 +49,8 @@ describe.skipIf(nginx === undefined)('the native stack behind nginx', () => {
   });
 
   it('balances round robin over both facades', async () => {
-    const pids: number[] = [];
-    for (let attempt = 0; attempt < 6; attempt++) {
-      const response = await fetch(`${stack.httpUrl}/healthz`, {
-        headers: { connection: 'close' },
-      });
-      pids.push(((await response.json()) as { pid: number }).pid);
-    }
-    const facadePids = Object.entries(stack.state().pids)
-      .filter(([name]) => name.startsWith('facade'))
-      .map(([, pid]) => pid)
-      .sort();
-    expect([...new Set(pids)].sort()).toEqual(facadePids);
+    const pids = await answeringPids(stack, 6);
+    expect([...new Set(pids)].sort((a, b) => a - b)).toEqual(facadePids(stack));
     // Strict alternation: round robin, not a random spread.
     expect(pids.every((pid, index) => index === 0 || pid !== pids[index - 1])).toBe(true);
   });

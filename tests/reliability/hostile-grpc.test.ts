@@ -7,7 +7,6 @@
 // them, and the Pipeline stream the facades use), against the ledger of a real stack; an oracle computes the expected status
 // from the ledger's rules and a snapshot of the balances; then random bytes, with and
 // without the HTTP/2 preface, on raw sockets; the pids compared at the end.
-import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -19,10 +18,9 @@ import {
 import type { PipelineRequestInput } from '../../proto/generated/ledger/v1/PipelineRequest.js';
 import type { PipelineResponse } from '../../proto/generated/ledger/v1/PipelineResponse.js';
 import type { TransactionKindInput } from '../../proto/generated/ledger/v1/TransactionKind.js';
-import type { ProtoGrpcType } from '../../proto/generated/ledger.js';
-import { loadLedgerPackageDefinition } from '../../proto/loader.js';
 import { describeInvalidDescription } from '../../proto/rules.js';
 import { validDescricao } from '../support/hostile-json.js';
+import { rawLedgerServiceClient } from '../support/ledger.js';
 import { sendRaw } from '../support/raw-http.js';
 import { type StackProcess, startStackProcess } from '../support/stack-process.js';
 
@@ -255,13 +253,7 @@ describe('the Pipeline stream with any envelope', () => {
     const balances = new Map(
       (before as Array<{ balance: number }>).map((s, index) => [index + 1, s.balance]),
     );
-    const proto = grpc.loadPackageDefinition(
-      loadLedgerPackageDefinition(),
-    ) as unknown as ProtoGrpcType;
-    const client = new proto.ledger.v1.LedgerService(
-      stack.ledgerAddress,
-      grpc.credentials.createInsecure(),
-    );
+    const client = rawLedgerServiceClient(stack.ledgerAddress);
     const envelope = fc.record({
       timeoutMs: fc.oneof(
         fc.constantFrom(0, 1, 60_000, 60_001, 4_294_967_295),

@@ -11,6 +11,9 @@ import { parseLedgerConfig } from '../../ledger-service/config.js';
 import { createPostgresStore } from '../../ledger-service/db.js';
 import { buildLedgerServer } from '../../ledger-service/grpc-server.js';
 import { type HealthMonitor, startHealthMonitor } from '../../ledger-service/health-monitor.js';
+import type { LedgerServiceClient } from '../../proto/generated/ledger/v1/LedgerService.js';
+import type { ProtoGrpcType } from '../../proto/generated/ledger.js';
+import { loadLedgerPackageDefinition } from '../../proto/loader.js';
 import { testPort } from './ports.js';
 
 export interface TestLedger {
@@ -64,4 +67,12 @@ export async function startTestLedger(
       await store.close();
     },
   };
+}
+
+/** A bare grpc-js client of the LedgerService, for tests that drive the wire directly. */
+export function rawLedgerServiceClient(address: string): LedgerServiceClient {
+  const proto = grpc.loadPackageDefinition(
+    loadLedgerPackageDefinition(),
+  ) as unknown as ProtoGrpcType;
+  return new proto.ledger.v1.LedgerService(address, grpc.credentials.createInsecure());
 }

@@ -132,3 +132,24 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** The facades' pids from the state file, sorted. */
+export function facadePids(stack: StackProcess): number[] {
+  return Object.entries(stack.state().pids)
+    .filter(([name]) => name.startsWith('facade'))
+    .map(([, pid]) => pid)
+    .sort((a, b) => a - b);
+}
+
+/**
+ * Which facade answered each of `count` requests to /healthz, in order, each on a new
+ * connection (node:cluster balances connections, not requests).
+ */
+export async function answeringPids(stack: StackProcess, count: number): Promise<number[]> {
+  const pids: number[] = [];
+  for (let attempt = 0; attempt < count; attempt++) {
+    const response = await fetch(`${stack.httpUrl}/healthz`, { headers: { connection: 'close' } });
+    pids.push(((await response.json()) as { pid: number }).pid);
+  }
+  return pids;
+}
