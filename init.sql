@@ -31,58 +31,13 @@ CREATE TABLE transactions (
 -- BEGIN FUNCTIONS: re-applied by the native stack at every start (CREATE OR REPLACE), so
 -- a database made by an earlier version gets the functions this version's ledger calls.
 
--- Applies one credit or debit in one round trip. The conditional UPDATE takes the
--- client's row lock and checks the limit against the balance under that lock; the
--- insert follows in the same transaction. A business "no" is a returned outcome,
--- not an exception, so callers switch on it.
-CREATE OR REPLACE FUNCTION post_transaction(
-  p_client_id integer,
-  p_amount_cents bigint,
-  p_kind "char",
-  p_description text,
-  p_lock_wait_ms integer,
-  OUT outcome text,
-  OUT limit_cents bigint,
-  OUT balance_cents bigint
-) LANGUAGE plpgsql AS $$
-DECLARE
-  delta bigint := CASE WHEN p_kind = 'd' THEN -p_amount_cents ELSE p_amount_cents END;
-BEGIN
-  -- Waiting for the row lock is bounded by what is left of the caller's deadline:
-  -- past it the statement fails and nothing is written, instead of committing a
-  -- transaction whose caller has already been told DEADLINE_EXCEEDED.
-  PERFORM set_config('lock_timeout', p_lock_wait_ms || 'ms', true);
-  UPDATE clients c
-     SET balance_cents = c.balance_cents + delta
-   WHERE c.id = p_client_id
-     AND c.balance_cents + delta >= -c.limit_cents
-     AND c.balance_cents + delta <= 9007199254740991
-  RETURNING c.limit_cents, c.balance_cents
-       INTO post_transaction.limit_cents, post_transaction.balance_cents;
-
-  IF FOUND THEN
-    INSERT INTO transactions (client_id, amount_cents, kind, description)
-    VALUES (p_client_id, p_amount_cents, p_kind, p_description);
-    outcome := 'applied';
-    RETURN;
-  END IF;
-
-  SELECT c.limit_cents, c.balance_cents
-    INTO post_transaction.limit_cents, post_transaction.balance_cents
-    FROM clients c
-   WHERE c.id = p_client_id;
-  outcome := CASE
-    WHEN NOT FOUND THEN 'client_not_found'
-    WHEN delta < 0 THEN 'limit_exceeded'
-    ELSE 'balance_overflow'
-  END;
-END
-$$;
-
 -- Applies a batch of credits and debits in one round trip and one commit (group
 -- commit: one WAL flush for the whole batch), in array order, returning one outcome
--- per element in the same order. The ledger sorts a batch by client id (keeping each
--- client's own order), so concurrent batches take row locks in one order and never
+-- per element in the same order. For each, a conditional UPDATE takes the client's row
+-- lock and checks the limit against the balance under that lock; the insert follows in
+-- the same transaction. A business "no" is a returned outcome, not an exception, so the
+-- batch goes on and callers switch on it. The ledger sorts a batch by client id (keeping
+-- each client's own order), so concurrent batches take row locks in one order and never
 -- deadlock.
 CREATE OR REPLACE FUNCTION post_transactions(
   p_client_ids integer[],
@@ -94,24 +49,56 @@ CREATE OR REPLACE FUNCTION post_transactions(
 LANGUAGE plpgsql AS $$
 DECLARE
   i integer;
-  -- lock_timeout bounds each lock wait; the batch as a whole gets p_lock_wait_ms, so
-  -- each posting may wait only for what the ones before it left.
+  v_delta bigint;
+  -- The batch's row-lock waits share one budget, p_lock_wait_ms in total: what its most
+  -- patient caller's deadline allows (the ledger computes it). Past it the transaction
+  -- fails and nothing is written, so that refusal reaches every caller in time.
   v_until timestamptz := clock_timestamp() + p_lock_wait_ms * interval '1 millisecond';
   v_left_ms integer;
+  v_lock_timeout_ms integer := p_lock_wait_ms;
 BEGIN
+  PERFORM set_config('lock_timeout', p_lock_wait_ms || 'ms', true);
   FOR i IN 1 .. coalesce(array_length(p_client_ids, 1), 0) LOOP
     v_left_ms := floor(extract(epoch FROM v_until - clock_timestamp()) * 1000);
     IF v_left_ms < 1 THEN
       RAISE EXCEPTION USING ERRCODE = 'lock_not_available',
         MESSAGE = 'the batch used up its lock wait; nothing was written';
     END IF;
-    SELECT r.outcome, r.limit_cents, r.balance_cents
-      INTO post_transactions.outcome, post_transactions.limit_cents, post_transactions.balance_cents
-      FROM post_transaction(p_client_ids[i], p_amounts_cents[i], p_kinds[i], p_descriptions[i], v_left_ms) r;
+    -- lock_timeout counts whole milliseconds: lower it only when a millisecond has gone.
+    IF v_left_ms < v_lock_timeout_ms THEN
+      v_lock_timeout_ms := v_left_ms;
+      PERFORM set_config('lock_timeout', v_lock_timeout_ms || 'ms', true);
+    END IF;
+    v_delta := CASE WHEN p_kinds[i] = 'd' THEN -p_amounts_cents[i] ELSE p_amounts_cents[i] END;
+    UPDATE clients c
+       SET balance_cents = c.balance_cents + v_delta
+     WHERE c.id = p_client_ids[i]
+       AND c.balance_cents + v_delta >= -c.limit_cents
+       AND c.balance_cents + v_delta <= 9007199254740991
+    RETURNING c.limit_cents, c.balance_cents
+         INTO post_transactions.limit_cents, post_transactions.balance_cents;
+    IF FOUND THEN
+      INSERT INTO transactions (client_id, amount_cents, kind, description)
+      VALUES (p_client_ids[i], p_amounts_cents[i], p_kinds[i], p_descriptions[i]);
+      outcome := 'applied';
+    ELSE
+      SELECT c.limit_cents, c.balance_cents
+        INTO post_transactions.limit_cents, post_transactions.balance_cents
+        FROM clients c
+       WHERE c.id = p_client_ids[i];
+      outcome := CASE
+        WHEN NOT FOUND THEN 'client_not_found'
+        WHEN v_delta < 0 THEN 'limit_exceeded'
+        ELSE 'balance_overflow'
+      END;
+    END IF;
     RETURN NEXT;
   END LOOP;
 END
 $$;
+
+-- The one-posting function of earlier versions: the batch above does its work now.
+DROP FUNCTION IF EXISTS post_transaction(integer, bigint, "char", text, integer);
 -- END FUNCTIONS
 
 INSERT INTO clients (id, limit_cents) VALUES

@@ -8,6 +8,7 @@ import {
   readUrl,
 } from '../common/env.js';
 import { LOG_LEVELS, type LogLevel } from '../common/logger.js';
+import type { PostBatcherLimits } from './post-batcher.js';
 
 export interface LedgerConfig {
   /** PostgreSQL connection URL. */
@@ -62,4 +63,13 @@ export function parseLedgerConfig(env: Env): LedgerConfig {
     shutdownGraceMs: readInteger(env, 'LEDGER_SHUTDOWN_GRACE_MS', 5000, { min: 0, max: 60_000 }),
     logLevel: readChoice(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
   });
+}
+
+/** Group commit's bounds, as the posting batcher takes them. */
+export function batchingOf(config: LedgerConfig): PostBatcherLimits {
+  return {
+    batchSizeMax: config.batchSizeMax,
+    inFlightMax: config.batchesInFlightMax,
+    queueLengthMax: config.postingQueueMax,
+  };
 }

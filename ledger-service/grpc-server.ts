@@ -4,12 +4,16 @@
 // the operation, whose reply always carries an explicit status, and calls back once.
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
-import type { Logger } from '../common/logger.js';
 import type { LedgerServiceHandlers } from '../proto/generated/ledger/v1/LedgerService.js';
 import type { ProtoGrpcType } from '../proto/generated/ledger.js';
 import { loadLedgerPackageDefinition } from '../proto/loader.js';
-import type { CallScope, LedgerStore } from './ledger.js';
-import { createLedgerOperations, type LedgerOperations, type Reply } from './operations.js';
+import type { CallScope } from './deadlines.js';
+import {
+  createLedgerOperations,
+  type LedgerDependencies,
+  type LedgerOperations,
+  type Reply,
+} from './operations.js';
 import { createPipeline, type Pipeline } from './pipeline.js';
 import { createReflectionService } from './reflection.js';
 
@@ -71,12 +75,12 @@ export interface LedgerServer {
   drainPipelines(): void;
 }
 
-export function buildLedgerServer(store: LedgerStore, logger: Logger): LedgerServer {
+export function buildLedgerServer(dependencies: LedgerDependencies): LedgerServer {
   const server = new grpc.Server(LEDGER_SERVER_OPTIONS);
   const proto = grpc.loadPackageDefinition(
     loadLedgerPackageDefinition(),
   ) as unknown as ProtoGrpcType;
-  const operations = createLedgerOperations(store, logger);
+  const operations = createLedgerOperations(dependencies);
   const pipeline = createPipeline(operations);
   server.addService(
     proto.ledger.v1.LedgerService.service,

@@ -1,6 +1,10 @@
 // The ledger's domain vocabulary: commands, outcomes and statements as plain values.
 // A business "no" (unknown client, limit exceeded) is an outcome, not an exception:
 // callers switch on `type` exhaustively and map it to a status in one table.
+import type { CallScope } from './deadlines.js';
+
+// Re-exported for modules that speak of scopes alongside the rest of the vocabulary.
+export { CallCancelledError, type CallScope, DeadlineExceededError } from './deadlines.js';
 
 export type TransactionKind = 'credit' | 'debit';
 
@@ -32,19 +36,17 @@ export interface Statement {
   readonly latestTransactions: readonly StatementEntry[];
 }
 
-/** Lets the storage layer skip work for a call whose caller has gone or whose deadline passed. */
-export interface CallScope {
-  readonly isCancelled: () => boolean;
-  /** The caller's deadline in epoch milliseconds; Infinity when it set none. */
-  readonly deadlineMs: number;
-}
-
-/** What the gRPC layer needs from storage; db.ts implements it on PostgreSQL. */
+/** What the ledger needs from storage; db.ts implements it on PostgreSQL. */
 export interface LedgerStore {
-  postTransaction(
-    command: PostTransactionCommand,
+  /**
+   * Applies a batch of postings in one round trip and one commit, in the given order
+   * (the caller orders it for locking), and returns one outcome per posting in that
+   * order. It fails as a whole (nothing written) or answers every posting.
+   */
+  postBatch(
+    commands: readonly PostTransactionCommand[],
     scope: CallScope,
-  ): Promise<PostTransactionOutcome>;
+  ): Promise<PostTransactionOutcome[]>;
   /** Null when the client does not exist. */
   getStatement(clientId: number, scope: CallScope): Promise<Statement | null>;
   /** Resolves when the database answers a trivial query. */
@@ -60,14 +62,4 @@ export interface LedgerStore {
 /** The database could not be reached or did not answer in time: retry later. */
 export class DatabaseUnavailableError extends Error {
   override name = 'DatabaseUnavailableError';
-}
-
-/** The caller cancelled or its deadline passed before the work was sent to the database. */
-export class CallCancelledError extends Error {
-  override name = 'CallCancelledError';
-}
-
-/** The caller's deadline came before the work could be done; nothing was written. */
-export class DeadlineExceededError extends Error {
-  override name = 'DeadlineExceededError';
 }

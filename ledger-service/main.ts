@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { loadConfigOrExit } from '../common/env.js';
 import { createLogger } from '../common/logger.js';
-import { parseLedgerConfig } from './config.js';
+import { batchingOf, parseLedgerConfig } from './config.js';
 import { createPostgresStore } from './db.js';
 import { buildLedgerServer } from './grpc-server.js';
 import { startHealthMonitor } from './health-monitor.js';
@@ -21,7 +21,11 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit('ledger', parseLedgerConfig);
   const logger = createLogger('ledger', config.logLevel);
   const store = createPostgresStore(config, logger);
-  const { server, health, drainPipelines } = buildLedgerServer(store, logger);
+  const { server, health, drainPipelines } = buildLedgerServer({
+    store,
+    logger,
+    batching: batchingOf(config),
+  });
   const monitor = startHealthMonitor(store, health, config.healthCheckIntervalMs, logger);
 
   try {

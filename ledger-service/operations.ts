@@ -1,6 +1,7 @@
 // The ledger's two operations as the wire sees them, shared by the unary RPCs and the
-// pipeline stream: validate, run against the store, and map every outcome and every
-// error to an explicit canonical status, in one table each.
+// pipeline stream: validate, run (postings through the group-commit batcher this layer
+// owns, statements straight to the store), and map every outcome and every error to an
+// explicit canonical status, in one table each.
 import { AssertionError } from 'node:assert';
 import { status } from '@grpc/grpc-js';
 import { sampledWarn } from '../common/log-sampler.js';
@@ -10,15 +11,14 @@ import type { GetStatementRequest } from '../proto/generated/ledger/v1/GetStatem
 import type { GetStatementResponse } from '../proto/generated/ledger/v1/GetStatementResponse.js';
 import type { PostTransactionRequest } from '../proto/generated/ledger/v1/PostTransactionRequest.js';
 import type { PostTransactionResponse } from '../proto/generated/ledger/v1/PostTransactionResponse.js';
+import { CallCancelledError, type CallScope, DeadlineExceededError } from './deadlines.js';
 import {
-  CallCancelledError,
-  type CallScope,
   DatabaseUnavailableError,
-  DeadlineExceededError,
   type LedgerStore,
   type PostTransactionOutcome,
   type Statement,
 } from './ledger.js';
+import { PostBatcher, type PostBatcherLimits } from './post-batcher.js';
 import { validateGetStatement, validatePostTransaction } from './validation.js';
 
 export interface Failure {
@@ -47,7 +47,8 @@ function postReply(
         `debit refused: the balance ${outcome.balanceCents} may not go below -${outcome.limitCents}`,
       );
     case 'balance_overflow':
-      return fail(status.FAILED_PRECONDITION, 'credit refused: the balance would exceed 2^53 - 1');
+      // Not the limit: the balance would leave the range money is kept in.
+      return fail(status.OUT_OF_RANGE, 'credit refused: the balance would exceed 2^53 - 1');
   }
 }
 
@@ -90,7 +91,19 @@ export interface LedgerOperations {
 
 const UNAVAILABLE_LOG_INTERVAL_MS = 1000;
 
-export function createLedgerOperations(store: LedgerStore, logger: Logger): LedgerOperations {
+export interface LedgerDependencies {
+  readonly store: LedgerStore;
+  readonly logger: Logger;
+  /** Group commit's bounds: concurrent postings share a round trip and a commit. */
+  readonly batching: PostBatcherLimits;
+}
+
+export function createLedgerOperations({
+  store,
+  logger,
+  batching,
+}: LedgerDependencies): LedgerOperations {
+  const batcher = new PostBatcher(store, batching);
   const warnUnavailable = sampledWarn(logger, UNAVAILABLE_LOG_INTERVAL_MS);
 
   /** Operating errors become explicit statuses; a broken assertion also crashes the process. */
@@ -118,7 +131,7 @@ export function createLedgerOperations(store: LedgerStore, logger: Logger): Ledg
       if (!validated.ok)
         return fail(status.INVALID_ARGUMENT, `${validated.field}: ${validated.reason}`);
       try {
-        const outcome = await store.postTransaction(validated.value, scope);
+        const outcome = await batcher.submit(validated.value, scope);
         return postReply(outcome, validated.value.clientId);
       } catch (error) {
         return failureFor('PostTransaction', error);

@@ -1,17 +1,14 @@
 // Goal: the group-commit batcher keeps each posting's own answer, coalesces postings
 // that arrive while a batch is in flight, orders a batch by client without reordering
-// a client's own postings, refuses work beyond its queue, and never sends a posting
-// whose deadline passed while it waited.
-// Method: the batcher with a recording executor in place of the database round trip
-// (the real round trip is covered by the ledger and concurrency tests).
+// a client's own postings, refuses work beyond its queue, never sends a posting whose
+// deadline passed while it waited, and never lets a nearly spent deadline shorten the
+// wait of the others in its batch.
+// Method: the batcher's policy alone, with a recording store in place of the database
+// round trip (the real round trip is covered by the ledger and concurrency tests).
 import { describe, expect, it } from 'vitest';
+import type { CallScope } from './deadlines.js';
 import type { PostTransactionCommand } from './ledger.js';
-import {
-  type ExecuteBatch,
-  orderForLocking,
-  PostBatcher,
-  type QueuedPosting,
-} from './post-batcher.js';
+import { orderForLocking, PostBatcher, type QueuedPosting } from './post-batcher.js';
 
 const scope = { deadlineMs: Number.POSITIVE_INFINITY, isCancelled: () => false };
 
@@ -19,22 +16,29 @@ function command(clientId: number, description: string): PostTransactionCommand 
   return { clientId, amountCents: 1, kind: 'credit', description };
 }
 
-function recordingExecutor() {
+/** A store that records each batch and holds it until released. */
+function recordingStore() {
   const batches: string[][] = [];
+  const scopes: CallScope[] = [];
   let release: () => void = () => {};
   const gate = () => new Promise<void>((resolve) => (release = resolve));
   let pending = gate();
-  const execute: ExecuteBatch = async (batch) => {
-    batches.push(batch.map((posting) => posting.command.description));
+  const postBatch = async (commands: readonly PostTransactionCommand[], batch: CallScope) => {
+    batches.push(commands.map((each) => each.description));
+    scopes.push(batch);
     await pending;
     pending = gate();
-    return batch.map((posting) => ({
-      type: 'applied',
+    return commands.map((each) => ({
+      type: 'applied' as const,
       limitCents: 0,
-      balanceCents: posting.command.clientId,
+      balanceCents: each.clientId,
     }));
   };
-  return { batches, execute, release: () => release() };
+  /** Resolves once the store has received this many batches. */
+  const batchesReceived = async (count: number) => {
+    while (batches.length < count) await new Promise((resolve) => setImmediate(resolve));
+  };
+  return { batches, scopes, store: { postBatch }, release: () => release(), batchesReceived };
 }
 
 describe('orderForLocking', () => {
@@ -56,8 +60,8 @@ describe('orderForLocking', () => {
 
 describe('PostBatcher', () => {
   it('sends the first posting at once and coalesces those that arrive meanwhile', async () => {
-    const executor = recordingExecutor();
-    const batcher = new PostBatcher(executor.execute, {
+    const executor = recordingStore();
+    const batcher = new PostBatcher(executor.store, {
       batchSizeMax: 10,
       inFlightMax: 1,
       queueLengthMax: 100,
@@ -66,7 +70,7 @@ describe('PostBatcher', () => {
     const later = [batcher.submit(command(5, 'x'), scope), batcher.submit(command(4, 'y'), scope)];
     executor.release();
     await first;
-    await new Promise((resolve) => setImmediate(resolve));
+    await executor.batchesReceived(2);
     executor.release();
     const outcomes = await Promise.all(later);
     expect(executor.batches).toEqual([['first'], ['y', 'x']]);
@@ -78,8 +82,8 @@ describe('PostBatcher', () => {
   });
 
   it('refuses a posting beyond the queue at once, as unavailable', async () => {
-    const executor = recordingExecutor();
-    const batcher = new PostBatcher(executor.execute, {
+    const executor = recordingStore();
+    const batcher = new PostBatcher(executor.store, {
       batchSizeMax: 10,
       inFlightMax: 1,
       queueLengthMax: 1,
@@ -91,15 +95,15 @@ describe('PostBatcher', () => {
     });
     executor.release();
     await inFlight;
-    await new Promise((resolve) => setImmediate(resolve));
+    await executor.batchesReceived(2);
     executor.release();
     await queued;
     expect(executor.batches.flat()).toEqual(['sent', 'queued']);
   });
 
   it('does not send a posting whose deadline passed while it waited', async () => {
-    const executor = recordingExecutor();
-    const batcher = new PostBatcher(executor.execute, {
+    const executor = recordingStore();
+    const batcher = new PostBatcher(executor.store, {
       batchSizeMax: 10,
       inFlightMax: 1,
       queueLengthMax: 10,
@@ -113,5 +117,35 @@ describe('PostBatcher', () => {
     await inFlight;
     await expect(expired).rejects.toMatchObject({ name: 'DeadlineExceededError' });
     expect(executor.batches).toEqual([['sent']]);
+  });
+
+  it('refuses a nearly spent posting alone and lets the others wait as long as they may', async () => {
+    const executor = recordingStore();
+    const batcher = new PostBatcher(executor.store, {
+      batchSizeMax: 10,
+      inFlightMax: 1,
+      queueLengthMax: 10,
+    });
+    const inFlight = batcher.submit(command(1, 'first'), scope);
+    const patientDeadlineMs = Date.now() + 60_000;
+    const patient = { deadlineMs: patientDeadlineMs, isCancelled: () => false };
+    const patientOnes = [
+      batcher.submit(command(1, 'patient-1'), patient),
+      batcher.submit(command(2, 'patient-2'), patient),
+    ];
+    // Less than a millisecond left: too little for even the shortest lock wait.
+    const spent = batcher.submit(command(1, 'spent'), {
+      deadlineMs: Date.now() + 0.5,
+      isCancelled: () => false,
+    });
+    executor.release();
+    await inFlight;
+    await expect(spent).rejects.toMatchObject({ name: 'DeadlineExceededError' });
+    await executor.batchesReceived(2);
+    executor.release();
+    await expect(Promise.all(patientOnes)).resolves.toHaveLength(2);
+    expect(executor.batches).toEqual([['first'], ['patient-1', 'patient-2']]);
+    // The batch is as patient as its most patient posting.
+    expect(executor.scopes[1]?.deadlineMs).toBe(patientDeadlineMs);
   });
 });

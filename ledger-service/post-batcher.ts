@@ -4,12 +4,10 @@
 // light load a posting goes alone with no added wait, and under heavy load batches
 // grow by themselves. Within a batch postings are ordered by client id (each client's
 // own arrival order kept), so concurrent batches lock rows in one order: no deadlocks.
-import assert from 'node:assert/strict';
+import { batchScope, type CallScope, refusalBeforeSending } from './deadlines.js';
 import {
-  CallCancelledError,
-  type CallScope,
   DatabaseUnavailableError,
-  DeadlineExceededError,
+  type LedgerStore,
   type PostTransactionCommand,
   type PostTransactionOutcome,
 } from './ledger.js';
@@ -28,9 +26,6 @@ export interface QueuedPosting {
   readonly scope: CallScope;
 }
 
-/** Runs one batch, already ordered, and returns one outcome per posting in that order. */
-export type ExecuteBatch = (batch: readonly QueuedPosting[]) => Promise<PostTransactionOutcome[]>;
-
 interface Pending extends QueuedPosting {
   readonly resolve: (outcome: PostTransactionOutcome) => void;
   readonly reject: (error: unknown) => void;
@@ -44,28 +39,12 @@ export function orderForLocking<T extends QueuedPosting>(batch: readonly T[]): T
     .map(({ posting }) => posting);
 }
 
-/** A posting's deadline counts as reached this close to it. */
-const DEADLINE_NEAR_MS = 100;
-
-/**
- * A failed batch wrote nothing for any of its postings. A lock wait cut short by the
- * batch's nearest deadline is DEADLINE_EXCEEDED only for postings whose own deadline
- * is near too; the others may simply try again.
- */
-function errorFor(pending: QueuedPosting, error: unknown): unknown {
-  if (!(error instanceof DeadlineExceededError)) return error;
-  if (pending.scope.deadlineMs - Date.now() <= DEADLINE_NEAR_MS) return error;
-  return new DatabaseUnavailableError(
-    'a posting batched with this one timed out; nothing was written',
-  );
-}
-
 export class PostBatcher {
   private readonly queue: Pending[] = [];
   private inFlight = 0;
 
   constructor(
-    private readonly execute: ExecuteBatch,
+    private readonly store: Pick<LedgerStore, 'postBatch'>,
     private readonly limits: PostBatcherLimits,
   ) {}
 
@@ -91,29 +70,27 @@ export class PostBatcher {
 
   private async runBatch(taken: Pending[]): Promise<void> {
     this.inFlight++;
-    // A posting whose caller left or whose deadline passed while queued is not sent.
+    // A posting whose caller left or whose deadline is spent while it queued is refused
+    // alone, before the batch is sent: it never shortens the others' wait.
     const live = taken.filter((pending) => {
-      if (!pending.scope.isCancelled()) return true;
-      pending.reject(
-        Date.now() >= pending.scope.deadlineMs
-          ? new DeadlineExceededError(
-              'deadline passed while waiting for the database; nothing was written',
-            )
-          : new CallCancelledError('call cancelled before it reached the database'),
-      );
-      return false;
+      const refusal = refusalBeforeSending(pending.scope);
+      if (refusal !== null) pending.reject(refusal);
+      return refusal === null;
     });
     const ordered = orderForLocking(live);
     try {
       if (ordered.length > 0) {
-        const outcomes = await this.execute(ordered);
-        assert.equal(outcomes.length, ordered.length, 'one outcome per posting');
+        const outcomes = await this.store.postBatch(
+          ordered.map((pending) => pending.command),
+          batchScope(ordered.map((pending) => pending.scope)),
+        );
         ordered.forEach((pending, index) => {
           pending.resolve(outcomes[index] as PostTransactionOutcome);
         });
       }
     } catch (error) {
-      for (const pending of ordered) pending.reject(errorFor(pending, error));
+      // The batch's transaction rolled back: nothing was written for any posting.
+      for (const pending of ordered) pending.reject(error);
     } finally {
       this.inFlight--;
       this.startBatches();

@@ -7,7 +7,7 @@ import {
   type LedgerClient,
   type LedgerTransport,
 } from '../../http-facade/ledger-client.js';
-import { parseLedgerConfig } from '../../ledger-service/config.js';
+import { batchingOf, parseLedgerConfig } from '../../ledger-service/config.js';
 import { createPostgresStore } from '../../ledger-service/db.js';
 import { buildLedgerServer } from '../../ledger-service/grpc-server.js';
 import { type HealthMonitor, startHealthMonitor } from '../../ledger-service/health-monitor.js';
@@ -41,7 +41,11 @@ export async function startTestLedger(
   const address = config.listenAddress;
   const logger = createLogger('ledger-test', 'silent');
   const store = createPostgresStore(config, logger);
-  const { server, health, drainPipelines } = buildLedgerServer(store, logger);
+  const { server, health, drainPipelines } = buildLedgerServer({
+    store,
+    logger,
+    batching: batchingOf(config),
+  });
   const monitor = startHealthMonitor(store, health, config.healthCheckIntervalMs, logger);
   await monitor.check();
   await new Promise<void>((resolve, reject) =>
