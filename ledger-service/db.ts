@@ -44,8 +44,8 @@ const typeParsers = {
 const KIND_CODES: Record<TransactionKind, 'c' | 'd'> = { credit: 'c', debit: 'd' };
 type Query = { readonly name: string; readonly text: string };
 
-export function createPostgresStore(config: LedgerConfig, logger: Logger): LedgerStore {
-  const poolOptions: pg.PoolConfig = {
+function poolOptionsOf(config: LedgerConfig): pg.PoolConfig {
+  return {
     connectionString: config.databaseUrl,
     max: config.poolSize,
     connectionTimeoutMillis: config.poolWaitMs,
@@ -60,70 +60,116 @@ export function createPostgresStore(config: LedgerConfig, logger: Logger): Ledge
     application_name: 'ledger',
     types: typeParsers,
   };
-  const pool = new pg.Pool(poolOptions);
-  // Health has its own connection: a pool busy with traffic is not a database down.
-  const healthPool = new pg.Pool({ ...poolOptions, max: 1, application_name: 'ledger-health' });
-  for (const each of [pool, healthPool]) {
-    each.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
-  }
+}
 
-  /**
-   * One query on one pooled connection. The lock wait is computed once the connection is
-   * in hand (waiting for it spent part of the deadline); a scope whose caller left or
-   * whose deadline is too near by then sends nothing.
-   */
-  async function run<Row extends pg.QueryResultRow>(
-    query: Query,
-    values: (lockWaitMs: number) => unknown[],
-    scope: CallScope,
-  ): Promise<Row[]> {
-    let client: pg.PoolClient;
-    try {
-      client = await pool.connect();
-    } catch (error) {
-      throw classifyDatabaseError(error);
-    }
-    const refusal = refusalBeforeSending(scope);
-    if (refusal !== null) {
-      client.release();
-      throw refusal;
-    }
-    const waitMs = lockWaitMs(scope, config.lockTimeoutMs);
-    try {
-      const result = await client.query<Row>({ ...query, values: values(waitMs) });
-      client.release();
-      return result.rows;
-    } catch (error) {
-      // A broken connection must not go back to the pool; one that merely reported an
-      // SQL error (a lock timeout, say) is fine and keeps its prepared statements.
-      client.release(isConnectionError(error) ? (error as Error) : undefined);
-      throw classifyDatabaseError(error, waitMs < config.lockTimeoutMs);
-    }
-  }
-
-  const batchValues = (commands: readonly PostTransactionCommand[], waitMs: number) => [
+function batchValues(commands: readonly PostTransactionCommand[], waitMs: number): unknown[] {
+  return [
     commands.map((command) => command.clientId),
     commands.map((command) => command.amountCents),
     commands.map((command) => KIND_CODES[command.kind]),
     commands.map((command) => command.description),
     waitMs,
   ];
+}
 
+/** Gives a connection back: a broken one is discarded, one that reported an SQL error is kept. */
+function release(client: pg.PoolClient, error?: unknown): void {
+  client.release(error !== undefined && isConnectionError(error) ? (error as Error) : undefined);
+}
+
+/**
+ * One query on one pooled connection. The lock wait is computed once the connection is
+ * in hand (waiting for it spent part of the deadline); a scope whose caller left or
+ * whose deadline is too near by then sends nothing.
+ */
+async function run<Row extends pg.QueryResultRow>(
+  pool: pg.Pool,
+  lockTimeoutMs: number,
+  request: { query: Query; values: (lockWaitMs: number) => unknown[]; scope: CallScope },
+): Promise<Row[]> {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    throw classifyDatabaseError(error);
+  }
+  const refusal = refusalBeforeSending(request.scope);
+  if (refusal !== null) {
+    release(client);
+    throw refusal;
+  }
+  const waitMs = lockWaitMs(request.scope, lockTimeoutMs);
+  try {
+    const result = await client.query<Row>({ ...request.query, values: request.values(waitMs) });
+    release(client);
+    return result.rows;
+  } catch (error) {
+    release(client, error);
+    throw classifyDatabaseError(error, waitMs < lockTimeoutMs);
+  }
+}
+
+/**
+ * Opens every pooled connection and prepares both statements on each. Client id 0 never
+ * exists: both run, get planned and write nothing.
+ */
+async function warmUpPool(pool: pg.Pool, config: LedgerConfig): Promise<void> {
+  const warmUpPosting: PostTransactionCommand = {
+    clientId: 0,
+    amountCents: 1,
+    kind: 'credit',
+    description: 'warm-up',
+  };
+  const settled = await Promise.allSettled(
+    Array.from({ length: config.poolSize }, () => pool.connect()),
+  );
+  const clients = settled.flatMap((each) => (each.status === 'fulfilled' ? [each.value] : []));
+  const warmed = await Promise.allSettled(
+    clients.map(async (client) => {
+      try {
+        const values = batchValues([warmUpPosting], config.lockTimeoutMs);
+        await client.query({ ...POST_BATCH_SQL, values });
+        await client.query({ ...STATEMENT_SQL, values: [0] });
+        release(client);
+      } catch (error) {
+        release(client, error);
+        throw error;
+      }
+    }),
+  );
+  const failure = [...settled, ...warmed].find((each) => each.status === 'rejected');
+  if (failure !== undefined) throw classifyDatabaseError(failure.reason);
+}
+
+export function createPostgresStore(config: LedgerConfig, logger: Logger): LedgerStore {
+  const pool = new pg.Pool(poolOptionsOf(config));
+  // Health has its own connection: a pool busy with traffic is not a database down.
+  const healthPool = new pg.Pool({
+    ...poolOptionsOf(config),
+    max: 1,
+    application_name: 'ledger-health',
+  });
+  for (const each of [pool, healthPool]) {
+    each.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
+  }
   return {
     async postBatch(commands, scope) {
-      const rows = await run<PostRow>(
-        POST_BATCH_SQL,
-        (waitMs) => batchValues(commands, waitMs),
+      const rows = await run<PostRow>(pool, config.lockTimeoutMs, {
+        query: POST_BATCH_SQL,
+        values: (waitMs) => batchValues(commands, waitMs),
         scope,
-      );
+      });
       assert.equal(rows.length, commands.length, 'one outcome per posting');
       return rows.map(toPostOutcome);
     },
-
     async getStatement(clientId, scope) {
-      return toStatement(await run<StatementRow>(STATEMENT_SQL, () => [clientId], scope));
+      const rows = await run<StatementRow>(pool, config.lockTimeoutMs, {
+        query: STATEMENT_SQL,
+        values: () => [clientId],
+        scope,
+      });
+      return toStatement(rows);
     },
-
     async ping() {
       try {
         await healthPool.query('SELECT 1');
@@ -131,38 +177,7 @@ export function createPostgresStore(config: LedgerConfig, logger: Logger): Ledge
         throw classifyDatabaseError(error);
       }
     },
-
-    async warmUp() {
-      const settled = await Promise.allSettled(
-        Array.from({ length: config.poolSize }, () => pool.connect()),
-      );
-      const clients = settled.flatMap((each) => (each.status === 'fulfilled' ? [each.value] : []));
-      // Client id 0 never exists: both statements run, get prepared and write nothing.
-      const warmUpPosting: PostTransactionCommand = {
-        clientId: 0,
-        amountCents: 1,
-        kind: 'credit',
-        description: 'warm-up',
-      };
-      const warmed = await Promise.allSettled(
-        clients.map(async (client) => {
-          try {
-            await client.query({
-              ...POST_BATCH_SQL,
-              values: batchValues([warmUpPosting], config.lockTimeoutMs),
-            });
-            await client.query({ ...STATEMENT_SQL, values: [0] });
-            client.release();
-          } catch (error) {
-            client.release(isConnectionError(error) ? (error as Error) : undefined);
-            throw error;
-          }
-        }),
-      );
-      const failure = [...settled, ...warmed].find((each) => each.status === 'rejected');
-      if (failure !== undefined) throw classifyDatabaseError(failure.reason);
-    },
-
+    warmUp: () => warmUpPool(pool, config),
     async close() {
       await Promise.all([pool.end(), healthPool.end()]);
     },
