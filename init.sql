@@ -28,8 +28,34 @@ CREATE TABLE transactions (
   PRIMARY KEY (client_id, id)
 );
 
--- BEGIN FUNCTIONS: re-applied by the native stack at every start (CREATE OR REPLACE), so
--- a database made by an earlier version gets the functions this version's ledger calls.
+-- BEGIN FUNCTIONS: re-applied by the native stack at every start (CREATE OR REPLACE, IF
+-- NOT EXISTS), so a database made by an earlier version gets the tables and functions
+-- this version's ledger uses.
+
+-- A caller's idempotency key, scoped to its client account, recorded in the same
+-- transaction as the posting it guards, with that posting's outcome: a retry with the
+-- same key and the same request gets this outcome back, never a second posting. Keyed by
+-- client first, like every table, so it shards with the account.
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+  client_id      integer     NOT NULL REFERENCES clients (id),
+  key            text        NOT NULL CHECK (key ~ '^[!-~]{1,64}$'),
+  -- The request, to tell a retry from a different request reusing the key.
+  amount_cents   bigint      NOT NULL,
+  kind           "char"      NOT NULL,
+  description    text        NOT NULL,
+  -- The outcome as first answered; a refusal is recorded too and replayed as such.
+  outcome        text        NOT NULL
+                   CHECK (outcome IN ('applied', 'limit_exceeded', 'balance_overflow')),
+  transaction_id bigint,
+  limit_cents    bigint      NOT NULL,
+  balance_cents  bigint      NOT NULL,
+  created_at     timestamptz NOT NULL DEFAULT clock_timestamp(),
+  PRIMARY KEY (client_id, key),
+  FOREIGN KEY (client_id, transaction_id) REFERENCES transactions (client_id, id),
+  CONSTRAINT applied_has_transaction CHECK ((outcome = 'applied') = (transaction_id IS NOT NULL))
+);
+-- For the background pruning of keys past their retention window.
+CREATE INDEX IF NOT EXISTS idempotency_keys_created_at ON idempotency_keys (created_at);
 
 -- Applies a batch of credits and debits in one round trip and one commit (group
 -- commit: one WAL flush for the whole batch), in array order, returning one outcome
@@ -38,18 +64,31 @@ CREATE TABLE transactions (
 -- the same transaction. A business "no" is a returned outcome, not an exception, so the
 -- batch goes on and callers switch on it. The ledger sorts a batch by client id (keeping
 -- each client's own order), so concurrent batches take row locks in one order and never
--- deadlock.
+-- deadlock. A posting with an idempotency key (p_idempotency_keys, NULL for none or for
+-- a whole batch without keys) first takes its client's row lock, so every use of a key
+-- is serialised: a concurrent duplicate waits here, then finds the first one's record.
 CREATE OR REPLACE FUNCTION post_transactions(
   p_client_ids integer[],
   p_amounts_cents bigint[],
   p_kinds "char"[],
   p_descriptions text[],
+  p_idempotency_keys text[],
   p_lock_wait_ms integer
-) RETURNS TABLE (outcome text, limit_cents bigint, balance_cents bigint)
+) RETURNS TABLE (
+  outcome text,
+  limit_cents bigint,
+  balance_cents bigint,
+  transaction_id bigint,
+  created_at_us bigint,
+  replayed boolean
+)
 LANGUAGE plpgsql AS $$
 DECLARE
   i integer;
   v_delta bigint;
+  v_key text;
+  v_record idempotency_keys%ROWTYPE;
+  v_created_at timestamptz;
   -- The batch's row-lock waits share one budget, p_lock_wait_ms in total: what its most
   -- patient caller's deadline allows (the ledger computes it). Past it the transaction
   -- fails and nothing is written, so that refusal reaches every caller in time.
@@ -69,6 +108,36 @@ BEGIN
       v_lock_timeout_ms := v_left_ms;
       PERFORM set_config('lock_timeout', v_lock_timeout_ms || 'ms', true);
     END IF;
+    transaction_id := NULL;
+    created_at_us := NULL;
+    v_created_at := NULL;
+    replayed := false;
+    v_key := p_idempotency_keys[i];
+
+    IF v_key IS NOT NULL THEN
+      PERFORM 1 FROM clients c WHERE c.id = p_client_ids[i] FOR UPDATE;
+      SELECT * INTO v_record
+        FROM idempotency_keys k
+       WHERE k.client_id = p_client_ids[i] AND k.key = v_key;
+      IF FOUND THEN
+        IF (v_record.amount_cents, v_record.kind, v_record.description)
+           IS DISTINCT FROM (p_amounts_cents[i], p_kinds[i], p_descriptions[i]) THEN
+          outcome := 'key_reused';
+          limit_cents := NULL;
+          balance_cents := NULL;
+        ELSE
+          outcome := v_record.outcome;
+          limit_cents := v_record.limit_cents;
+          balance_cents := v_record.balance_cents;
+          transaction_id := v_record.transaction_id;
+          created_at_us := (extract(epoch FROM v_record.created_at) * 1000000)::bigint;
+          replayed := true;
+        END IF;
+        RETURN NEXT;
+        CONTINUE;
+      END IF;
+    END IF;
+
     v_delta := CASE WHEN p_kinds[i] = 'd' THEN -p_amounts_cents[i] ELSE p_amounts_cents[i] END;
     UPDATE clients c
        SET balance_cents = c.balance_cents + v_delta
@@ -79,7 +148,9 @@ BEGIN
          INTO post_transactions.limit_cents, post_transactions.balance_cents;
     IF FOUND THEN
       INSERT INTO transactions (client_id, amount_cents, kind, description)
-      VALUES (p_client_ids[i], p_amounts_cents[i], p_kinds[i], p_descriptions[i]);
+      VALUES (p_client_ids[i], p_amounts_cents[i], p_kinds[i], p_descriptions[i])
+      RETURNING id, created_at INTO post_transactions.transaction_id, v_created_at;
+      created_at_us := (extract(epoch FROM v_created_at) * 1000000)::bigint;
       outcome := 'applied';
     ELSE
       SELECT c.limit_cents, c.balance_cents
@@ -92,13 +163,41 @@ BEGIN
         ELSE 'balance_overflow'
       END;
     END IF;
+
+    IF v_key IS NOT NULL AND outcome <> 'client_not_found' THEN
+      -- An applied posting's key bears its transaction's time, which a replay tells.
+      INSERT INTO idempotency_keys (client_id, key, amount_cents, kind, description, outcome,
+                                    transaction_id, limit_cents, balance_cents, created_at)
+      VALUES (p_client_ids[i], v_key, p_amounts_cents[i], p_kinds[i], p_descriptions[i],
+              outcome, post_transactions.transaction_id, post_transactions.limit_cents,
+              post_transactions.balance_cents, coalesce(v_created_at, clock_timestamp()));
+    END IF;
     RETURN NEXT;
   END LOOP;
 END
 $$;
 
--- The one-posting function of earlier versions: the batch above does its work now.
+-- Functions of earlier versions: the batch above does their work now.
 DROP FUNCTION IF EXISTS post_transaction(integer, bigint, "char", text, integer);
+DROP FUNCTION IF EXISTS post_transactions(integer[], bigint[], "char"[], text[], integer);
+
+-- Deletes up to p_limit keys recorded before p_before, oldest first, and returns how
+-- many: the ledger calls it in small batches so pruning never holds up postings.
+CREATE OR REPLACE FUNCTION prune_idempotency_keys(p_before timestamptz, p_limit integer)
+RETURNS integer LANGUAGE sql AS $$
+  WITH doomed AS (
+    SELECT client_id, key FROM idempotency_keys
+     WHERE created_at < p_before
+     ORDER BY created_at
+     LIMIT p_limit
+       FOR UPDATE SKIP LOCKED
+  ), deleted AS (
+    DELETE FROM idempotency_keys k USING doomed d
+     WHERE k.client_id = d.client_id AND k.key = d.key
+    RETURNING 1
+  )
+  SELECT count(*)::integer FROM deleted
+$$;
 -- END FUNCTIONS
 
 INSERT INTO clients (id, limit_cents) VALUES

@@ -1,6 +1,7 @@
 // The auditor's verdict: every balance equals credits minus debits of the client's
 // recorded transactions, and neither the balance nor any point of the replayed
-// history went below minus the limit. Pure: the figures come from db.ts.
+// history went below minus the limit, and every idempotency key records exactly one
+// matching transaction. Pure: the figures come from db.ts.
 import type { ClientAudit } from './db.js';
 
 export interface AuditVerdict {
@@ -20,6 +21,11 @@ export function judgeAudit(clients: readonly ClientAudit[]): AuditVerdict {
     }
     if (client.balanceCents < -client.limitCents) {
       violations.push(`${id}: balance ${client.balanceCents} is below -${client.limitCents}`);
+    }
+    if (client.keyViolationCount > 0) {
+      violations.push(
+        `${id}: ${client.keyViolationCount} idempotency keys disagree with the transaction they record`,
+      );
     }
     if (client.lowestBalanceCents < -client.limitCents) {
       violations.push(

@@ -35,6 +35,10 @@ export interface LedgerConfig {
   readonly healthCheckIntervalMs: number;
   /** How long a graceful shutdown waits for in-flight calls before forcing. */
   readonly shutdownGraceMs: number;
+  /** How long idempotency keys are kept: a retry within it is safe, after it a new posting. */
+  readonly idempotencyRetentionHours: number;
+  /** How often keys past their retention are pruned. */
+  readonly idempotencyPruneIntervalMs: number;
   readonly logLevel: LogLevel;
 }
 
@@ -61,6 +65,15 @@ export function parseLedgerConfig(env: Env): LedgerConfig {
       max: 60_000,
     }),
     shutdownGraceMs: readInteger(env, 'LEDGER_SHUTDOWN_GRACE_MS', 5000, { min: 0, max: 60_000 }),
+    // The contract promises at least a day.
+    idempotencyRetentionHours: readInteger(env, 'LEDGER_IDEMPOTENCY_RETENTION_HOURS', 24, {
+      min: 24,
+      max: 24 * 366,
+    }),
+    idempotencyPruneIntervalMs: readInteger(env, 'LEDGER_IDEMPOTENCY_PRUNE_INTERVAL_MS', 60_000, {
+      min: 1000,
+      max: 3_600_000,
+    }),
     logLevel: readChoice(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
   });
 }

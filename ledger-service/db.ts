@@ -16,6 +16,7 @@ import {
   type ClientAudit,
   POST_BATCH_SQL,
   type PostRow,
+  PRUNE_KEYS_SQL,
   STATEMENT_SQL,
   type StatementRow,
   toClientAudit,
@@ -68,6 +69,10 @@ function batchValues(commands: readonly PostTransactionCommand[], waitMs: number
     commands.map((command) => command.amountCents),
     commands.map((command) => KIND_CODES[command.kind]),
     commands.map((command) => command.description),
+    // A batch without keys sends none, so the function skips their handling at no cost.
+    commands.some((command) => command.idempotencyKey !== null)
+      ? commands.map((command) => command.idempotencyKey)
+      : null,
     waitMs,
   ];
 }
@@ -119,6 +124,7 @@ async function warmUpPool(pool: pg.Pool, config: LedgerConfig): Promise<void> {
     amountCents: 1,
     kind: 'credit',
     description: 'warm-up',
+    idempotencyKey: null,
   };
   const settled = await Promise.allSettled(
     Array.from({ length: config.poolSize }, () => pool.connect()),
@@ -169,6 +175,17 @@ export function createPostgresStore(config: LedgerConfig, logger: Logger): Ledge
         scope,
       });
       return toStatement(rows);
+    },
+    async pruneIdempotencyKeys(before, limit) {
+      try {
+        const { rows } = await pool.query<{ deleted: number }>({
+          ...PRUNE_KEYS_SQL,
+          values: [before, limit],
+        });
+        return rows[0]?.deleted ?? 0;
+      } catch (error) {
+        throw classifyDatabaseError(error);
+      }
     },
     async ping() {
       try {

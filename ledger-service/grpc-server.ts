@@ -10,6 +10,7 @@ import { loadLedgerPackageDefinition } from '../proto/loader.js';
 import type { CallScope } from './deadlines.js';
 import {
   createLedgerOperations,
+  type Failure,
   type LedgerDependencies,
   type LedgerOperations,
   type Reply,
@@ -41,6 +42,15 @@ function deadlineMs(deadline: grpc.Deadline): number {
   return deadline instanceof Date ? deadline.getTime() : deadline;
 }
 
+/** A refusal replayed from an idempotency key's record says so in its trailers. */
+function trailersOf(failure: Failure): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  if (failure.replayed === true) metadata.set(IDEMPOTENCY_REPLAYED_TRAILER, 'true');
+  return metadata;
+}
+
+export const IDEMPOTENCY_REPLAYED_TRAILER = 'idempotency-replayed';
+
 /** Adapts an operation to a grpc-js unary handler: one callback, an explicit status. */
 function unary<Request, Response>(
   operation: (request: Request, scope: CallScope) => Promise<Reply<Response>>,
@@ -52,7 +62,7 @@ function unary<Request, Response>(
     };
     void operation(call.request, scope).then((reply) => {
       if (reply.ok) callback(null, reply.value);
-      else callback({ code: reply.code, details: reply.details });
+      else callback({ code: reply.code, details: reply.details, metadata: trailersOf(reply) });
     });
   };
 }

@@ -13,13 +13,33 @@ export interface PostTransactionCommand {
   readonly amountCents: number;
   readonly kind: TransactionKind;
   readonly description: string;
+  /** The caller's key for a safe retry (scoped to the client), or null for none. */
+  readonly idempotencyKey: string | null;
 }
 
+/**
+ * What became of a posting. `replayed` marks the recorded outcome of an earlier posting
+ * with the same idempotency key, answered again instead of applied again.
+ */
 export type PostTransactionOutcome =
-  | { readonly type: 'applied'; readonly limitCents: number; readonly balanceCents: number }
+  | {
+      readonly type: 'applied';
+      readonly limitCents: number;
+      readonly balanceCents: number;
+      readonly transactionId: number;
+      readonly createdAtMicros: number;
+      readonly replayed: boolean;
+    }
   | { readonly type: 'client_not_found' }
-  | { readonly type: 'limit_exceeded'; readonly limitCents: number; readonly balanceCents: number }
-  | { readonly type: 'balance_overflow' };
+  | {
+      readonly type: 'limit_exceeded';
+      readonly limitCents: number;
+      readonly balanceCents: number;
+      readonly replayed: boolean;
+    }
+  | { readonly type: 'balance_overflow'; readonly replayed: boolean }
+  /** The idempotency key was first used for a different request: nothing written. */
+  | { readonly type: 'key_reused' };
 
 export interface StatementEntry {
   readonly amountCents: number;
@@ -49,6 +69,11 @@ export interface LedgerStore {
   ): Promise<PostTransactionOutcome[]>;
   /** Null when the client does not exist. */
   getStatement(clientId: number, scope: CallScope): Promise<Statement | null>;
+  /**
+   * Deletes up to `limit` idempotency keys recorded before `before`, oldest first, and
+   * resolves with how many it deleted.
+   */
+  pruneIdempotencyKeys(before: Date, limit: number): Promise<number>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   /**

@@ -3,11 +3,12 @@
 import { rmSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { loadConfigOrExit } from '../common/env.js';
-import { createLogger } from '../common/logger.js';
-import { batchingOf, parseLedgerConfig } from './config.js';
+import { createLogger, type Logger } from '../common/logger.js';
+import { batchingOf, type LedgerConfig, parseLedgerConfig } from './config.js';
 import { createPostgresStore } from './db.js';
 import { buildLedgerServer } from './grpc-server.js';
 import { startHealthMonitor } from './health-monitor.js';
+import { startKeyPruner } from './key-pruner.js';
 
 function bind(server: grpc.Server, address: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -17,24 +18,12 @@ function bind(server: grpc.Server, address: string): Promise<number> {
   });
 }
 
-async function main(): Promise<void> {
-  const config = loadConfigOrExit('ledger', parseLedgerConfig);
-  const logger = createLogger('ledger', config.logLevel);
-  const store = createPostgresStore(config, logger);
-  const { server, health, drainPipelines } = buildLedgerServer({
-    store,
-    logger,
-    batching: batchingOf(config),
-  });
-  const monitor = startHealthMonitor(store, health, config.healthCheckIntervalMs, logger);
-
-  try {
-    await store.warmUp();
-  } catch (error) {
-    // Not fatal: the database may come later; health reports NOT_SERVING meanwhile.
-    logger.warn({ err: error }, 'database warm-up failed');
-  }
-
+/** Binds every address of the configuration, or exits with a message naming the one that failed. */
+async function listen(
+  server: grpc.Server,
+  config: LedgerConfig,
+  logger: Logger,
+): Promise<string[]> {
   const addresses = [config.listenAddress];
   if (config.socketPath !== undefined) {
     // A socket file left by a killed predecessor would make the bind fail.
@@ -50,6 +39,36 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   }
+  return addresses;
+}
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit('ledger', parseLedgerConfig);
+  const logger = createLogger('ledger', config.logLevel);
+  const store = createPostgresStore(config, logger);
+  const { server, health, drainPipelines } = buildLedgerServer({
+    store,
+    logger,
+    batching: batchingOf(config),
+  });
+  const monitor = startHealthMonitor(store, health, config.healthCheckIntervalMs, logger);
+  const pruner = startKeyPruner(
+    store,
+    {
+      retentionHours: config.idempotencyRetentionHours,
+      intervalMs: config.idempotencyPruneIntervalMs,
+    },
+    logger,
+  );
+
+  try {
+    await store.warmUp();
+  } catch (error) {
+    // Not fatal: the database may come later; health reports NOT_SERVING meanwhile.
+    logger.warn({ err: error }, 'database warm-up failed');
+  }
+
+  const addresses = await listen(server, config, logger);
   logger.info({ addresses, poolSize: config.poolSize }, 'ledger listening');
 
   let stopping = false;
@@ -58,6 +77,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing in-flight calls');
     monitor.stop();
+    pruner.stop();
     // Streams never finish on their own: end them once their operations are done.
     drainPipelines();
     const force = setTimeout(() => {

@@ -25,11 +25,14 @@ export interface Failure {
   readonly ok: false;
   readonly code: status;
   readonly details: string;
+  /** A refusal answered again from an idempotency key's record, not decided anew. */
+  readonly replayed?: boolean;
 }
 
 export type Reply<T> = { readonly ok: true; readonly value: T } | Failure;
 
-const fail = (code: status, details: string): Failure => ({ ok: false, code, details });
+const fail = (code: status, details: string, replayed = false): Failure =>
+  replayed ? { ok: false, code, details, replayed } : { ok: false, code, details };
 
 /** The one table from a posting outcome to the wire. */
 function postReply(
@@ -38,17 +41,36 @@ function postReply(
 ): Reply<PostTransactionResponse> {
   switch (outcome.type) {
     case 'applied':
-      return { ok: true, value: { limit: outcome.limitCents, balance: outcome.balanceCents } };
+      return {
+        ok: true,
+        value: {
+          limit: outcome.limitCents,
+          balance: outcome.balanceCents,
+          transactionId: outcome.transactionId,
+          createdAt: toTimestamp(outcome.createdAtMicros),
+          replayed: outcome.replayed,
+        },
+      };
     case 'client_not_found':
       return fail(status.NOT_FOUND, `client ${clientId} not found`);
     case 'limit_exceeded':
       return fail(
         status.FAILED_PRECONDITION,
         `debit refused: the balance ${outcome.balanceCents} may not go below -${outcome.limitCents}`,
+        outcome.replayed,
       );
     case 'balance_overflow':
       // Not the limit: the balance would leave the range money is kept in.
-      return fail(status.OUT_OF_RANGE, 'credit refused: the balance would exceed 2^53 - 1');
+      return fail(
+        status.OUT_OF_RANGE,
+        'credit refused: the balance would exceed 2^53 - 1',
+        outcome.replayed,
+      );
+    case 'key_reused':
+      return fail(
+        status.ALREADY_EXISTS,
+        'idempotency_key: already used for a different request on this account; nothing was written',
+      );
   }
 }
 

@@ -13,7 +13,7 @@ export const PIPELINE_TIMEOUT_MS_MAX = 60_000;
 export const PIPELINE_PENDING_MAX = 2048;
 
 function failure(requestId: number, code: grpc.status, message: string): PipelineResponse {
-  return { requestId, statusCode: code, statusMessage: message };
+  return { requestId, statusCode: code, statusMessage: message, replayed: false };
 }
 
 function toResponse<T>(
@@ -21,14 +21,18 @@ function toResponse<T>(
   reply: Reply<T>,
   field: 'postTransaction' | 'getStatement',
 ): PipelineResponse {
-  if (!reply.ok) return failure(requestId, reply.code, reply.details);
+  if (!reply.ok) {
+    const refused = failure(requestId, reply.code, reply.details);
+    return reply.replayed === true ? { ...refused, replayed: true } : refused;
+  }
   return {
     requestId,
     statusCode: grpc.status.OK,
     statusMessage: '',
     [field]: reply.value,
     result: field,
-  };
+    replayed: false,
+  } as PipelineResponse;
 }
 
 export interface Pipeline {

@@ -7,8 +7,14 @@ import type { PostTransactionOutcome, Statement, StatementEntry } from './ledger
 // One round trip and one commit for a whole batch of postings (init.sql).
 export const POST_BATCH_SQL = {
   name: 'post_transactions',
-  text: `SELECT outcome, limit_cents, balance_cents
-           FROM post_transactions($1::int4[], $2::int8[], $3::"char"[], $4::text[], $5)`,
+  text: `SELECT outcome, limit_cents, balance_cents, transaction_id, created_at_us, replayed
+           FROM post_transactions($1::int4[], $2::int8[], $3::"char"[], $4::text[], $5::text[], $6)`,
+};
+
+// Small batches with SKIP LOCKED (init.sql): pruning never waits for, nor holds up, postings.
+export const PRUNE_KEYS_SQL = {
+  name: 'prune_idempotency_keys',
+  text: 'SELECT prune_idempotency_keys($1, $2) AS deleted',
 };
 
 // One statement, so one snapshot: the balance and the latest rows agree.
@@ -32,9 +38,12 @@ export const STATEMENT_SQL = {
 };
 
 export interface PostRow {
-  outcome: 'applied' | 'client_not_found' | 'limit_exceeded' | 'balance_overflow';
+  outcome: 'applied' | 'client_not_found' | 'limit_exceeded' | 'balance_overflow' | 'key_reused';
   limit_cents: number | null;
   balance_cents: number | null;
+  transaction_id: number | null;
+  created_at_us: number | null;
+  replayed: boolean;
 }
 
 export interface StatementRow {
@@ -48,13 +57,31 @@ export interface StatementRow {
 }
 
 export function toPostOutcome(row: PostRow): PostTransactionOutcome {
+  const { replayed } = row;
   switch (row.outcome) {
     case 'applied':
+      assert.ok(row.limit_cents !== null && row.balance_cents !== null);
+      assert.ok(row.transaction_id !== null && row.created_at_us !== null);
+      return {
+        type: 'applied',
+        limitCents: row.limit_cents,
+        balanceCents: row.balance_cents,
+        transactionId: row.transaction_id,
+        createdAtMicros: row.created_at_us,
+        replayed,
+      };
     case 'limit_exceeded':
       assert.ok(row.limit_cents !== null && row.balance_cents !== null);
-      return { type: row.outcome, limitCents: row.limit_cents, balanceCents: row.balance_cents };
-    case 'client_not_found':
+      return {
+        type: 'limit_exceeded',
+        limitCents: row.limit_cents,
+        balanceCents: row.balance_cents,
+        replayed,
+      };
     case 'balance_overflow':
+      return { type: 'balance_overflow', replayed };
+    case 'client_not_found':
+    case 'key_reused':
       return { type: row.outcome };
   }
 }
@@ -90,13 +117,15 @@ export interface ClientAudit {
   /** The lowest balance reached when replaying the transactions in commit order. */
   readonly lowestBalanceCents: number;
   readonly transactionCount: number;
+  /** Idempotency keys that do not point at exactly one matching transaction of their own. */
+  readonly keyViolationCount: number;
 }
 
 // Recomputes every balance from the recorded transactions in one read-only snapshot,
 // independently of the balances the ledger maintains.
 export const AUDIT_SQL = `
   WITH replay AS (
-    SELECT client_id,
+    SELECT client_id, id,
            sum(CASE kind WHEN 'c' THEN amount_cents ELSE -amount_cents END)
              OVER (PARTITION BY client_id ORDER BY id) AS balance_after,
            row_number() OVER (PARTITION BY client_id ORDER BY id DESC) AS newest_rank
@@ -106,13 +135,27 @@ export const AUDIT_SQL = `
            max(balance_after) FILTER (WHERE newest_rank = 1) AS recomputed
       FROM replay
      GROUP BY client_id
+  ), per_client_keys AS (
+    -- An applied key must point at one transaction of its own, with the same request and
+    -- the balance that the replayed history had right after it.
+    SELECT k.client_id,
+           count(*) FILTER (WHERE k.outcome = 'applied' AND (
+             t.id IS NULL OR t.amount_cents <> k.amount_cents OR t.kind <> k.kind
+             OR t.description <> k.description OR r.balance_after <> k.balance_cents))
+           + count(k.transaction_id) - count(DISTINCT k.transaction_id) AS violations
+      FROM idempotency_keys k
+      LEFT JOIN transactions t ON t.client_id = k.client_id AND t.id = k.transaction_id
+      LEFT JOIN replay r ON r.client_id = k.client_id AND r.id = k.transaction_id
+     GROUP BY k.client_id
   )
   SELECT c.id AS client_id, c.limit_cents, c.balance_cents,
          coalesce(p.recomputed, 0)::int8 AS recomputed,
          least(coalesce(p.lowest, 0), 0)::int8 AS lowest,
-         coalesce(p.count, 0)::int8 AS count
+         coalesce(p.count, 0)::int8 AS count,
+         coalesce(pk.violations, 0)::int8 AS key_violations
     FROM clients c
     LEFT JOIN per_client p ON p.client_id = c.id
+    LEFT JOIN per_client_keys pk ON pk.client_id = c.id
    ORDER BY c.id`;
 
 export interface AuditRow {
@@ -122,6 +165,7 @@ export interface AuditRow {
   recomputed: number;
   lowest: number;
   count: number;
+  key_violations: number;
 }
 
 export function toClientAudit(row: AuditRow): ClientAudit {
@@ -132,5 +176,6 @@ export function toClientAudit(row: AuditRow): ClientAudit {
     recomputedBalanceCents: row.recomputed,
     lowestBalanceCents: row.lowest,
     transactionCount: row.count,
+    keyViolationCount: row.key_violations,
   };
 }

@@ -9,6 +9,7 @@ import {
   CLIENT_ID_MAX,
   CLIENT_ID_MIN,
   describeInvalidDescription,
+  describeInvalidIdempotencyKey,
 } from '../proto/rules.js';
 import type { PostTransactionCommand, TransactionKind } from './ledger.js';
 
@@ -55,6 +56,10 @@ export function validatePostTransaction(
   }
   const descriptionProblem = describeInvalidDescription(request.description);
   if (descriptionProblem !== null) return invalid('description', descriptionProblem);
+  // Empty means none: proto3 cannot tell an absent string from an empty one.
+  const idempotencyKey = request.idempotencyKey === '' ? null : request.idempotencyKey;
+  const keyProblem = idempotencyKey === null ? null : describeInvalidIdempotencyKey(idempotencyKey);
+  if (keyProblem !== null) return invalid('idempotency_key', keyProblem);
   return {
     ok: true,
     value: {
@@ -62,6 +67,7 @@ export function validatePostTransaction(
       amountCents: amount,
       kind,
       description: request.description,
+      idempotencyKey,
     },
   };
 }

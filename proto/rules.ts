@@ -36,3 +36,13 @@ export function describeInvalidDescription(text: string): string | null {
   if (!text.isWellFormed()) return 'must be well-formed Unicode';
   return null;
 }
+
+/** An idempotency key: 1 to 64 visible ASCII characters (0x21 to 0x7E). */
+export const IDEMPOTENCY_KEY_LENGTH_MAX = 64;
+const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,64}$/;
+
+/** Why an idempotency key is refused, or null when it is valid. */
+export function describeInvalidIdempotencyKey(key: string): string | null {
+  if (IDEMPOTENCY_KEY_PATTERN.test(key)) return null;
+  return `must be 1 to ${IDEMPOTENCY_KEY_LENGTH_MAX} visible ASCII characters (0x21 to 0x7E)`;
+}

@@ -22,6 +22,12 @@ export interface PipelineResponseInput {
   'postTransaction'?: (_ledger_v1_PostTransactionResponseInput | null);
   'getStatement'?: (_ledger_v1_GetStatementResponseInput | null);
   /**
+   * True when a posting's refusal is the recorded outcome of an earlier request with the
+   * same idempotency key (an OK replay says so in PostTransactionResponse.replayed). The
+   * unary PostTransaction says it in the trailing metadata `idempotency-replayed: true`.
+   */
+  'replayed'?: (boolean);
+  /**
    * The result when the status is OK, of the operation's kind.
    */
   'result'?: "postTransaction"|"getStatement";
@@ -44,6 +50,12 @@ export interface PipelineResponse {
   'statusMessage': (string);
   'postTransaction'?: (_ledger_v1_PostTransactionResponse | null);
   'getStatement'?: (_ledger_v1_GetStatementResponse | null);
+  /**
+   * True when a posting's refusal is the recorded outcome of an earlier request with the
+   * same idempotency key (an OK replay says so in PostTransactionResponse.replayed). The
+   * unary PostTransaction says it in the trailing metadata `idempotency-replayed: true`.
+   */
+  'replayed': (boolean);
   /**
    * The result when the status is OK, of the operation's kind.
    */

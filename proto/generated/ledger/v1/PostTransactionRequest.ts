@@ -20,6 +20,15 @@ export interface PostTransactionRequestInput {
    * Free text of 1 to 10 Unicode code points, stored verbatim; no NUL character.
    */
   'description'?: (string);
+  /**
+   * Optional (empty for none): 1 to 64 visible ASCII characters (0x21 to 0x7E) chosen
+   * by the caller, scoped to the client account and kept at least 24 hours. A retry
+   * with the same key and the same request gets the original outcome (the same
+   * transaction_id and balance, or the same refusal), never a second posting; the same
+   * key with a different request is refused with ALREADY_EXISTS. A request in flight
+   * with a key waits for an earlier one with that key and then gets its outcome.
+   */
+  'idempotencyKey'?: (string);
 }
 
 export interface PostTransactionRequest {
@@ -39,4 +48,13 @@ export interface PostTransactionRequest {
    * Free text of 1 to 10 Unicode code points, stored verbatim; no NUL character.
    */
   'description': (string);
+  /**
+   * Optional (empty for none): 1 to 64 visible ASCII characters (0x21 to 0x7E) chosen
+   * by the caller, scoped to the client account and kept at least 24 hours. A retry
+   * with the same key and the same request gets the original outcome (the same
+   * transaction_id and balance, or the same refusal), never a second posting; the same
+   * key with a different request is refused with ALREADY_EXISTS. A request in flight
+   * with a key waits for an earlier one with that key and then gets its outcome.
+   */
+  'idempotencyKey': (string);
 }

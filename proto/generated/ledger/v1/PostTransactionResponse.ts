@@ -1,5 +1,6 @@
 // Original file: ledger/v1/ledger.proto
 
+import type { TimestampInput as _google_protobuf_TimestampInput, Timestamp as _google_protobuf_Timestamp } from '../../google/protobuf/Timestamp';
 import type { Long } from '@grpc/proto-loader';
 
 export interface PostTransactionResponseInput {
@@ -11,6 +12,19 @@ export interface PostTransactionResponseInput {
    * The balance in cents right after this transaction was applied.
    */
   'balance'?: (number | string | Long);
+  /**
+   * The ledger's id of the transaction, unique per client, increasing in commit order.
+   */
+  'transactionId'?: (number | string | Long);
+  /**
+   * When the transaction was committed (microsecond precision).
+   */
+  'createdAt'?: (_google_protobuf_TimestampInput | null);
+  /**
+   * True when this is the recorded outcome of an earlier request with the same
+   * idempotency key, answered again rather than applied again.
+   */
+  'replayed'?: (boolean);
 }
 
 export interface PostTransactionResponse {
@@ -22,4 +36,17 @@ export interface PostTransactionResponse {
    * The balance in cents right after this transaction was applied.
    */
   'balance': (number);
+  /**
+   * The ledger's id of the transaction, unique per client, increasing in commit order.
+   */
+  'transactionId': (number);
+  /**
+   * When the transaction was committed (microsecond precision).
+   */
+  'createdAt': (_google_protobuf_Timestamp | null);
+  /**
+   * True when this is the recorded outcome of an earlier request with the same
+   * idempotency key, answered again rather than applied again.
+   */
+  'replayed': (boolean);
 }
