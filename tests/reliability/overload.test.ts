@@ -8,7 +8,7 @@
 // stack's): every answer must be 200, 503 or 504 within a wide bound (a promise of no
 // unbounded queue, not a speed test; the measured latencies are docs/RELIABILITY.md's),
 // and the reconciliation must find every 200. Then the project's load test (loadtest/,
-// the Rinha scenario, one new connection per request) at 10 times its rates with its
+// the Rinha scenario, one new connection per request) at 3 times its rates with its
 // 4 minutes compressed into seconds. Resident memory of every process is sampled
 // throughout; after each, a probe for recovery, the pids and the auditor.
 import { performance } from 'node:perf_hooks';
@@ -29,7 +29,11 @@ const POSTING_QUEUE_MAX = 64;
 const BLAST_RATE_PER_S = 4000;
 const BLAST_DURATION_MS = 4000;
 const BLAST_OUTSTANDING_MAX = 512;
-const RATE_SCALE = 10;
+// Three times the Rinha rates is already several times the capacity made small above
+// (the test checks that shedding happened), while the generator, which shares the
+// machine, still keeps its schedule: at 10 times, with a core taken by other work, the
+// generator itself fell 40 s behind and its own starved sockets were what failed.
+const RATE_SCALE = 3;
 const TIME_SCALE = 0.03;
 // The promise of the blast: every answer is a fast error or a 200, none waits in a queue
 // without bound. Measured on 2 shared cores: max 2,182 ms on a quiet machine, 6,143 ms with
@@ -39,10 +43,10 @@ const TIME_SCALE = 0.03;
 const ANSWER_LATENCY_MAX_MS = 12_000;
 const BLAST_CLIENT_TIMEOUT_MS = 30_000;
 // The Rinha run opens a connection per request, and those wait in node:cluster's primary
-// (docs/RELIABILITY.md, known limits): p99 8.8 s measured on a quiet machine, far more
-// under load. Its promise is that nothing is left without an answer, not how fast: the
-// client waits over 5 times the quiet p99.
-const LOADTEST_CLIENT_TIMEOUT_MS = 60_000;
+// (docs/RELIABILITY.md, known limits): max 15.3 s measured at 3 times the rates with the
+// cores saturated by other runs. Its promise is that nothing is left without an answer, not how fast: the
+// client waits over 5 times that worst figure before it calls a request hung.
+const LOADTEST_CLIENT_TIMEOUT_MS = 80_000;
 const RESIDENT_MAX_MIB = 256;
 // Healthy again took under 0.4 s in every run (18 to 334 ms); 5 s is over 12 times that.
 const RECOVERY_MAX_MS = 5000;
@@ -149,7 +153,7 @@ describe('overload far beyond capacity', () => {
     expectBoundedMemory(memory);
   }, 90_000);
 
-  it('the Rinha load test at 10 times its rates: no 5xx but 503/504, nothing hangs', async () => {
+  it('the Rinha load test at 3 times its rates: no 5xx but 503/504, nothing hangs', async () => {
     const memory = startSampling();
     const dropsBefore = listenDropCount();
     const result = await runLoadTest({
@@ -170,9 +174,16 @@ describe('overload far beyond capacity', () => {
       (record) => record.group !== 'validations' && record.inconsistency,
     );
     const statusCounts = result.total.statusCounts;
+    const transportErrors: Record<string, number> = {};
+    for (const record of result.records) {
+      if (record.status !== 0) continue;
+      const reason = record.reason ?? 'unknown';
+      transportErrors[reason] = (transportErrors[reason] ?? 0) + 1;
+    }
     console.log(
       `[reliability] overload loadtest x${RATE_SCALE}: ${result.records.length} requests in ` +
         `${(result.durationMs / 1000).toFixed(1)} s, statuses ${JSON.stringify(statusCounts)}, ` +
+        `transport errors ${JSON.stringify(transportErrors)}, ` +
         `latency p50 ${result.total.p50Ms.toFixed(0)} ms p99 ${result.total.p99Ms.toFixed(0)} ms ` +
         `max ${result.total.maxMs.toFixed(0)} ms, generator lag p99 ${result.lag.p99Ms.toFixed(0)} ms, ` +
         `inconsistencies in the load ${loadInconsistencies.length}, connections dropped by ` +
@@ -184,6 +195,8 @@ describe('overload far beyond capacity', () => {
       expect(['200', '404', '422', '503', '504']).toContain(status);
     }
     expect(loadInconsistencies).toEqual([]);
+    // The stack was beyond its capacity: it shed load.
+    expect(statusCounts['503'] ?? 0).toBeGreaterThan(0);
     // No status 0 above: every request was answered before the client gave up. How long
     // they waited is reported, not asserted: new connections beyond what the facades take
     // wait in node:cluster's primary, a queue bounded by time only (docs/RELIABILITY.md).
