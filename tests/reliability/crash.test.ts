@@ -19,9 +19,10 @@ const LOAD_CONCURRENCY = 12;
 const WARM_UP_ACKNOWLEDGED_COUNT = 50;
 const AFTER_RECOVERY_ACKNOWLEDGED_COUNT = 30;
 const REPLACEMENT_TIMEOUT_MS = 20_000;
-// A 200 again after a PostgreSQL or ledger kill took 0.5 to 2.1 s across runs
-// (docs/RELIABILITY.md); the stack must heal by itself, and 20 s is over 9 times that.
-const RECOVERY_TIMEOUT_MS = 20_000;
+// A 200 again after a PostgreSQL or ledger kill took 0.5 to 2.1 s on a quiet machine and
+// up to 4.9 s with the cores saturated (docs/RELIABILITY.md); the stack must heal by
+// itself, and 30 s is over 5 times the loaded figure.
+const RECOVERY_TIMEOUT_MS = 30_000;
 // A request with no answer after this long counts as hung. The slowest answers measured
 // around a kill are the facade's 1.5 s ledger deadline; 10 s leaves a loaded machine room.
 const CLIENT_TIMEOUT_MS = 10_000;
