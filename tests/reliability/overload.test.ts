@@ -36,17 +36,18 @@ const BLAST_OUTSTANDING_MAX = 512;
 const RATE_SCALE = 3;
 const TIME_SCALE = 0.03;
 // The promise of the blast: every answer is a fast error or a 200, none waits in a queue
-// without bound. Measured on 2 shared cores: max 2,182 ms on a quiet machine, 6,143 ms with
-// other test runs saturating both cores (docs/RELIABILITY.md). The bound is over 5 times
-// the quiet figure and still twice the loaded one; the client waits longer still, so a
+// without bound. Measured on 2 shared cores: max 2,182 ms on a quiet machine, 6.0 to 7.4 s
+// with other test runs saturating both cores (docs/RELIABILITY.md). The bound is 9 times
+// the quiet figure and over twice the loaded ones; the client waits longer still, so a
 // slow answer fails this bound instead of turning into a "no answer".
-const ANSWER_LATENCY_MAX_MS = 12_000;
-const BLAST_CLIENT_TIMEOUT_MS = 30_000;
+const ANSWER_LATENCY_MAX_MS = 20_000;
+const BLAST_CLIENT_TIMEOUT_MS = 40_000;
 // The Rinha run opens a connection per request, and those wait in node:cluster's primary
-// (docs/RELIABILITY.md, known limits): max 15.3 s measured at 3 times the rates with the
-// cores saturated by other runs. Its promise is that nothing is left without an answer, not how fast: the
-// client waits over 5 times that worst figure before it calls a request hung.
-const LOADTEST_CLIENT_TIMEOUT_MS = 80_000;
+// (docs/RELIABILITY.md, known limits): max 15.3 to 35.7 s measured at 3 times the rates
+// with the cores saturated by other runs. Its promise is that nothing is left without an
+// answer, not how fast: the client waits over 3 times the worst loaded figure (over 5
+// times the others) before it calls a request hung.
+const LOADTEST_CLIENT_TIMEOUT_MS = 120_000;
 const RESIDENT_MAX_MIB = 256;
 // Healthy again took under 0.4 s in every run (18 to 334 ms); 5 s is over 12 times that.
 const RECOVERY_MAX_MS = 5000;
@@ -203,5 +204,5 @@ describe('overload far beyond capacity', () => {
     expectBoundedMemory(memory);
     // The load's few seconds, plus the drain of requests that may each take up to the
     // client's timeout on a loaded machine.
-  }, 180_000);
+  }, 240_000);
 });
