@@ -31,6 +31,9 @@ const RESPONSE_BODY_BYTES_MAX = 64 * 1024;
 
 const USER_AGENT = 'crebitos-loadtest';
 
+/** The error of a request whose connection was refused: it never reached a server. */
+export const CONNECTION_REFUSED = 'connection refused';
+
 export function parseTarget(url: string): HttpTarget {
   const parsed = new URL(url);
   if (parsed.protocol !== 'http:') throw new Error(`--url must be http://, got ${url}`);
@@ -41,7 +44,7 @@ export function parseTarget(url: string): HttpTarget {
 function describeError(error: NodeJS.ErrnoException, timeoutMs: number): string {
   switch (error.code) {
     case 'ECONNREFUSED':
-      return 'connection refused';
+      return CONNECTION_REFUSED;
     case 'ECONNRESET':
       return 'connection reset';
     case 'EPIPE':

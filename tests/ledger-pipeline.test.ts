@@ -3,19 +3,25 @@
 // request order), and a broken stream answers every pending operation UNAVAILABLE.
 // Method: the real ledger on loopback and a real database; a raw grpc-js stream for
 // the envelope rules, the facade's pipeline client for the rest; a row lock held in
-// a test transaction to make one operation slow.
+// a test transaction to make one operation slow, its wait first seen in pg_locks.
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { PipelineResponse } from '../proto/generated/ledger/v1/PipelineResponse.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { rawLedgerServiceClient, startTestLedger, type TestLedger } from './support/ledger.js';
+import { waitForLockWaiters } from './support/lock-waits.js';
+
+// A lock-wait budget no wait below reaches: a held row keeps a posting waiting for as
+// long as the test holds it, however slow the machine.
+const LOCK_BUDGET_ENV = { LEDGER_LOCK_TIMEOUT_MS: '60000', LEDGER_STATEMENT_TIMEOUT_MS: '60000' };
+const CALL_TIMEOUT_MS = 30_000;
 
 let database: TestDatabase;
 let ledger: TestLedger;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  ledger = await startTestLedger(database.url);
+  ledger = await startTestLedger(database.url, LOCK_BUDGET_ENV);
 });
 
 afterAll(async () => {
@@ -74,11 +80,13 @@ it('answers as each operation completes: a fast one is not stuck behind a slow o
     await locker.query('SELECT * FROM clients WHERE id = 1 FOR UPDATE');
     const slow = ledger.client.postTransaction(
       { clientId: 1, amount: 5, kind: 'TRANSACTION_KIND_CREDIT', description: 'slow' },
-      5000,
+      CALL_TIMEOUT_MS,
     );
+    // The slow one is in the database, waiting for the row, before the fast one is sent.
+    await waitForLockWaiters(database);
     const fast = await ledger.client.postTransaction(
       { clientId: 2, amount: 7, kind: 'TRANSACTION_KIND_CREDIT', description: 'fast' },
-      5000,
+      CALL_TIMEOUT_MS,
     );
     expect(fast).toEqual({ ok: true, value: { limit: 80000, balance: 7 } });
     await locker.query('COMMIT');
@@ -89,21 +97,25 @@ it('answers as each operation completes: a fast one is not stuck behind a slow o
 });
 
 it('answers every pending operation UNAVAILABLE when the stream breaks, and recovers', async () => {
-  const own = await startTestLedger(database.url);
+  const own = await startTestLedger(database.url, LOCK_BUDGET_ENV);
   const locker = await database.connect();
+  let stopped: Promise<void> | undefined;
   try {
     await locker.query('BEGIN');
     await locker.query('SELECT * FROM clients WHERE id = 3 FOR UPDATE');
     const pending = own.client.postTransaction(
       { clientId: 3, amount: 1, kind: 'TRANSACTION_KIND_CREDIT', description: 'cut off' },
-      5000,
+      CALL_TIMEOUT_MS,
     );
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    await own.forceStop();
+    // Pending for certain: its posting waits in the database for the held row.
+    await waitForLockWaiters(database);
+    // The server's calls end at once; its pool closes once the held row lets go.
+    stopped = own.forceStop();
     expect(await pending).toMatchObject({ ok: false, code: grpc.status.UNAVAILABLE });
   } finally {
     await locker.query('ROLLBACK');
     await locker.end();
+    await stopped;
   }
   // The same client opens a new stream to a ledger that is back.
   const again = await startTestLedger(database.url, { LEDGER_LISTEN_ADDRESS: own.address });

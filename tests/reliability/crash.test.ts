@@ -5,7 +5,9 @@
 // file; wait for the stack to replace it and acknowledge again; stop the load; then
 // the auditor and an exact reconciliation of every answer against the database:
 // every 200 present with its amount, every 4xx and every refused connection absent,
-// and no more errors found committed than requests were in flight at the kill.
+// and no more errors found committed than requests were in flight at the kill. Bounds
+// on time are promises with wide margins; the measured figures are docs/RELIABILITY.md's.
+import { realpathSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeFigures, type FaultFigures, measureFault } from '../support/fault-figures.js';
@@ -17,8 +19,22 @@ const LOAD_CONCURRENCY = 12;
 const WARM_UP_ACKNOWLEDGED_COUNT = 50;
 const AFTER_RECOVERY_ACKNOWLEDGED_COUNT = 30;
 const REPLACEMENT_TIMEOUT_MS = 20_000;
-const RECOVERY_TIMEOUT_MS = 20_000;
-const CLIENT_TIMEOUT_MS = 5_000;
+// A 200 again after a PostgreSQL or ledger kill took 0.5 to 2.1 s on a quiet machine and
+// up to 4.9 s with the cores saturated (docs/RELIABILITY.md); the stack must heal by
+// itself, and 30 s is over 5 times the loaded figure.
+const RECOVERY_TIMEOUT_MS = 30_000;
+// A request with no answer after this long counts as hung. The slowest answers measured
+// around a kill are the facade's 1.5 s ledger deadline; 10 s leaves a loaded machine room.
+const CLIENT_TIMEOUT_MS = 10_000;
+// The promise after a ledger kill: the facades answer by their ledger deadline instead
+// of holding requests. Measured slowest: 83 ms (docs/RELIABILITY.md), the deadline being
+// 1.5 s; the bound is that deadline plus 3.5 s for a loaded machine, over 50 times the
+// figure and still well under the client's timeout, so a held request fails it.
+const SLOWEST_AFTER_LEDGER_KILL_MAX_MS = LEDGER_TIMEOUT_MS + 3500;
+// The promise after a facade kill: the other facade keeps serving, without waiting for
+// the replacement. Measured: the first 200 came 14 ms after the kill; 5 s is far beyond
+// 5 times that, a margin for a loaded machine.
+const FACADE_RECOVERY_MAX_MS = 5000;
 
 let stack: StackProcess;
 
@@ -93,6 +109,17 @@ function expectNothingBroken(figures: FaultFigures): void {
   expect(figures.statusCounts['no answer'] ?? 0).toBeLessThanOrEqual(figures.inFlightAtFaultCount);
 }
 
+// CI runs this file on the Node release the production image pins too (.ci/run): the
+// stack's own Node processes must then be that Node, not whatever is on the PATH.
+it('runs every Node process of the stack on the Node that runs the tests', () => {
+  const testNode = realpathSync(process.execPath);
+  const { pids } = stack.state();
+  const nodePids = { runner: stack.child.pid, ledger: pids.ledger, facade: pids['facade-1'] };
+  for (const [name, pid] of Object.entries(nodePids)) {
+    expect(realpathSync(`/proc/${pid}/exe`), name).toBe(testNode);
+  }
+});
+
 describe('a process killed with SIGKILL mid-load', () => {
   it('PostgreSQL: restarted by the stack, every 200 kept, serving again by itself', async () => {
     const figures = await killUnderLoad('postgres');
@@ -101,17 +128,16 @@ describe('a process killed with SIGKILL mid-load', () => {
     expect(figures.hungCount).toBe(0);
     // Only the database was replaced.
     expect(stack.state().pids.ledger).toBeGreaterThan(0);
-  }, 60_000);
+  }, 90_000);
 
   it('the ledger: facades answer fast 503/504, never 200 for something unwritten', async () => {
     const figures = await killUnderLoad('ledger');
     expectNothingBroken(figures);
     const statuses = Object.keys(figures.statusCounts).sort();
     for (const status of statuses) expect(['200', '422', '503', '504']).toContain(status);
-    // Within the facade's deadline and a margin for a loaded 2-core machine.
-    expect(figures.slowestAfterFaultMs).toBeLessThan(LEDGER_TIMEOUT_MS + 1000);
+    expect(figures.slowestAfterFaultMs).toBeLessThan(SLOWEST_AFTER_LEDGER_KILL_MAX_MS);
     expect(figures.hungCount).toBe(0);
-  }, 60_000);
+  }, 90_000);
 
   it('a facade: the other keeps serving and the killed one is replaced', async () => {
     const before = stack.state().pids;
@@ -124,7 +150,6 @@ describe('a process killed with SIGKILL mid-load', () => {
     expect(figures.hungCount).toBeLessThanOrEqual(1);
     expect(figures.newPid).not.toBe(before['facade-1']);
     expect(stack.state().pids['facade-2']).toBe(before['facade-2']);
-    // The surviving facade acknowledged within a second of the kill.
-    expect(figures.recoveryMs).toBeLessThan(1000);
-  }, 60_000);
+    expect(figures.recoveryMs).toBeLessThan(FACADE_RECOVERY_MAX_MS);
+  }, 90_000);
 });

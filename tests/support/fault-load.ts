@@ -1,11 +1,23 @@
-// A closed-model load of POSTs for the crash tests: `concurrency` workers, each
-// sending one transaction at a time on a new TCP connection and recording what it
-// was told, until stopped. Every POST carries a unique 10-character description so
-// the reconciliation (reconcile.ts) can find its row. The driver also counts the
-// requests in flight, so a test can note how many raced the moment it broke something.
+// The reliability tests' loads of POSTs, built on the load test's own HTTP client
+// (loadtest/http-client.ts) and open-model dispatcher (loadtest/open-load.ts), so there
+// is one way to send a request and time it. Two shapes: a closed model for the crash
+// and shutdown tests (`concurrency` workers, one transaction at a time each, on a new
+// TCP connection, until stopped; the driver counts the requests in flight, so a test
+// can note how many raced the moment it broke something), and an open-model blast of
+// credits over keep-alive connections for the overload test. Every POST carries a
+// unique 10-character description so the reconciliation (reconcile.ts) finds its row.
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { transactionPath, transactionPayload } from '../../loadtest/contest.js';
+import {
+  CONNECTION_REFUSED,
+  type HttpTarget,
+  parseTarget,
+  sendRequest,
+} from '../../loadtest/http-client.js';
+import { dispatchArrivals } from '../../loadtest/open-load.js';
+import { segmentArrivalsS } from '../../loadtest/schedule.js';
 import type { PostAnswer, TransactionKindCode } from './reconcile.js';
 
 export interface TimedAnswer extends PostAnswer {
@@ -15,26 +27,11 @@ export interface TimedAnswer extends PostAnswer {
   readonly body: string;
 }
 
-export interface FaultLoadOptions {
-  readonly httpUrl: string;
-  readonly concurrency: number;
-  /** A request without an answer after this long counts as hung (status 0). */
-  readonly requestTimeoutMs: number;
-}
-
-export interface FaultLoad {
-  readonly answers: readonly TimedAnswer[];
-  inFlightCount(): number;
-  /** Stops sending and resolves once every request in flight has its outcome. */
-  stop(): Promise<void>;
-}
-
 const DESCRIPTION_LENGTH = 10;
 const CREDIT_AMOUNT_MAX_CENTS = 10_000;
 // Debits larger than credits on average, so balances reach their limits and 422s occur.
 const DEBIT_AMOUNT_MAX_CENTS = 30_000;
 const CLIENT_COUNT = 5;
-const RESPONSE_BODY_BYTES_MAX = 4096;
 
 // Unique within this process: a random prefix per process, then a counter.
 const PROCESS_PREFIX = randomBytes(4).toString('hex').slice(0, 3);
@@ -51,60 +48,60 @@ function randomInteger(max: number): number {
   return 1 + Math.floor(Math.random() * max);
 }
 
-interface Outcome {
-  status: number;
-  refused: boolean;
-  body: string;
+/** One POST of a transaction with a unique description; never rejects. */
+async function postTransaction(
+  target: HttpTarget,
+  kind: TransactionKindCode,
+  agent: http.Agent | false,
+  timeoutMs: number,
+): Promise<TimedAnswer> {
+  const amountCents = randomInteger(
+    kind === 'c' ? CREDIT_AMOUNT_MAX_CENTS : DEBIT_AMOUNT_MAX_CENTS,
+  );
+  const clientId = randomInteger(CLIENT_COUNT);
+  const description = uniqueDescription();
+  const outcome = await sendRequest(
+    target,
+    {
+      method: 'POST',
+      path: transactionPath(clientId),
+      body: transactionPayload(amountCents, kind, description),
+    },
+    agent,
+    timeoutMs,
+  );
+  return {
+    description,
+    clientId,
+    amountCents,
+    kind,
+    status: outcome.status,
+    refused: outcome.error === CONNECTION_REFUSED,
+    body: outcome.body,
+    sentAtMs: outcome.sentAtMs,
+    answeredAtMs: outcome.sentAtMs + outcome.durationMs,
+  };
 }
 
-/** One POST on its own connection; never rejects. */
-export function postOnce(
-  url: URL,
-  clientId: number,
-  payload: string,
-  timeoutMs: number,
-): Promise<Outcome> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const settle = (outcome: Outcome) => {
-      if (settled) return;
-      settled = true;
-      resolve(outcome);
-    };
-    const request = http.request(
-      {
-        host: url.hostname,
-        port: url.port,
-        method: 'POST',
-        path: `/clientes/${clientId}/transacoes`,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(payload),
-        },
-        agent: false,
-      },
-      (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => {
-          if (body.length < RESPONSE_BODY_BYTES_MAX) body += chunk;
-        });
-        response.on('end', () =>
-          settle({ status: response.statusCode ?? 0, refused: false, body }),
-        );
-        response.on('error', () => settle({ status: 0, refused: false, body: '' }));
-      },
-    );
-    request.setTimeout(timeoutMs, () => request.destroy(new Error('timeout')));
-    request.on('error', (error: NodeJS.ErrnoException) =>
-      settle({ status: 0, refused: error.code === 'ECONNREFUSED', body: '' }),
-    );
-    request.end(payload);
-  });
+export interface FaultLoadOptions {
+  readonly httpUrl: string;
+  readonly concurrency: number;
+  /** A request without an answer after this long counts as hung (status 0). */
+  readonly requestTimeoutMs: number;
 }
+
+export interface FaultLoad {
+  readonly answers: readonly TimedAnswer[];
+  inFlightCount(): number;
+  /** Stops sending and resolves once every request in flight has its outcome. */
+  stop(): Promise<void>;
+}
+
+/** A dead port answers at once: a worker pauses this long so it is not spun on. */
+const PAUSE_AFTER_ERROR_MS = 5;
 
 export function startFaultLoad(options: FaultLoadOptions): FaultLoad {
-  const url = new URL(options.httpUrl);
+  const target = parseTarget(options.httpUrl);
   const answers: TimedAnswer[] = [];
   let running = true;
   let inFlight = 0;
@@ -112,28 +109,12 @@ export function startFaultLoad(options: FaultLoadOptions): FaultLoad {
   const worker = async () => {
     while (running) {
       const kind: TransactionKindCode = Math.random() < 0.5 ? 'c' : 'd';
-      const amountCents = randomInteger(
-        kind === 'c' ? CREDIT_AMOUNT_MAX_CENTS : DEBIT_AMOUNT_MAX_CENTS,
-      );
-      const clientId = randomInteger(CLIENT_COUNT);
-      const description = uniqueDescription();
-      const payload = JSON.stringify({ valor: amountCents, tipo: kind, descricao: description });
-      const sentAtMs = performance.now();
       inFlight++;
-      const outcome = await postOnce(url, clientId, payload, options.requestTimeoutMs);
+      const answer = await postTransaction(target, kind, false, options.requestTimeoutMs);
       inFlight--;
-      answers.push({
-        description,
-        clientId,
-        amountCents,
-        kind,
-        ...outcome,
-        sentAtMs,
-        answeredAtMs: performance.now(),
-      });
-      // A refused connection answers at once: pause so a dead port is not spun on.
-      if (outcome.status === 0 || outcome.status >= 500) {
-        await new Promise((resolve) => setTimeout(resolve, 5));
+      answers.push(answer);
+      if (answer.status === 0 || answer.status >= 500) {
+        await new Promise((resolve) => setTimeout(resolve, PAUSE_AFTER_ERROR_MS));
       }
     }
   };
@@ -146,6 +127,51 @@ export function startFaultLoad(options: FaultLoadOptions): FaultLoad {
       await Promise.all(workers);
     },
   };
+}
+
+export interface BlastOptions {
+  readonly httpUrl: string;
+  readonly ratePerS: number;
+  readonly durationMs: number;
+  /** Arrivals due while this many are in flight are skipped (counted), never queued. */
+  readonly outstandingMax: number;
+  readonly requestTimeoutMs: number;
+}
+
+export interface BlastResult {
+  readonly answers: readonly TimedAnswer[];
+  readonly skippedCount: number;
+}
+
+/**
+ * An open-model blast of credits at a fixed rate whatever the answers. Keep-alive keeps
+ * the generator's CPU per request low, so on a small machine it can push the stack,
+ * not itself, past capacity.
+ */
+export async function blastCredits(options: BlastOptions): Promise<BlastResult> {
+  const target = parseTarget(options.httpUrl);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: options.outstandingMax });
+  const offsetsMs = segmentArrivalsS(
+    options.ratePerS,
+    options.ratePerS,
+    options.durationMs / 1000,
+    0,
+  ).map((offsetS) => offsetS * 1000);
+  const answers: TimedAnswer[] = [];
+  try {
+    const { skippedCount } = await dispatchArrivals({
+      offsetsMs,
+      startMs: performance.now(),
+      nowMs: () => performance.now(),
+      outstandingMax: options.outstandingMax,
+      send: async () => {
+        answers.push(await postTransaction(target, 'c', agent, options.requestTimeoutMs));
+      },
+    });
+    return { answers, skippedCount };
+  } finally {
+    agent.destroy();
+  }
 }
 
 /** Resolves once `predicate` holds, polling; rejects with `what` after `timeoutMs`. */
