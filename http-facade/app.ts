@@ -126,11 +126,13 @@ function addRefusals(app: FastifyInstance, config: FacadeConfig): void {
   );
 }
 
-// A path id that cannot name a client is a 404 before the body is even looked at.
-async function clientIdHook(request: FastifyRequest, reply: FastifyReply) {
+// A path id that cannot name a client is a 404 before the body is even read.
+function clientIdHook(request: FastifyRequest, reply: FastifyReply, done: () => void) {
   const { id } = request.params as { id: string };
   if (parseClientId(id) === null) {
-    return sendError(reply, HTTP_ERRORS.clientNotFound, `client ${JSON.stringify(id)} not found`);
+    sendError(reply, HTTP_ERRORS.clientNotFound, `client ${JSON.stringify(id)} not found`);
+  } else {
+    done();
   }
 }
 
@@ -138,7 +140,7 @@ function addRinhaRoutes(app: FastifyInstance, config: FacadeConfig, ledger: Ledg
   app.post<{ Params: { id: string }; Body: TransacaoBody }>(
     '/clientes/:id/transacoes',
     {
-      preValidation: clientIdHook,
+      onRequest: clientIdHook,
       schema: {
         body: TRANSACAO_BODY_SCHEMA,
         response: { 200: TRANSACAO_RESPONSE_SCHEMA, ...errorResponses },
@@ -162,7 +164,7 @@ function addRinhaRoutes(app: FastifyInstance, config: FacadeConfig, ledger: Ledg
   app.get<{ Params: { id: string } }>(
     '/clientes/:id/extrato',
     {
-      preValidation: clientIdHook,
+      onRequest: clientIdHook,
       schema: { response: { 200: EXTRATO_RESPONSE_SCHEMA, ...errorResponses } },
     },
     async (request, reply) => {
