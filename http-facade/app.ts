@@ -6,11 +6,14 @@ import Fastify, {
   type FastifyError,
   type FastifyInstance,
   type FastifyReply,
+  type FastifyRequest,
   LogController,
 } from 'fastify';
 import type { Logger } from '../common/logger.js';
 import { describeInvalidDescription } from '../proto/rules.js';
+import { answerClientError, refuseConnect } from './client-errors.js';
 import type { FacadeConfig } from './config.js';
+import { inConnectionOrder } from './connection-order.js';
 import {
   ERROR_RESPONSE_SCHEMA,
   EXTRATO_RESPONSE_SCHEMA,
@@ -28,11 +31,18 @@ import {
   type HttpError,
   LEDGER_STATUS_TO_HTTP,
 } from './http-errors.js';
+import { parseJsonStrictly, refuseUnreadableRequest } from './json-body.js';
 import type { LedgerClient, LedgerReply } from './ledger-client.js';
 
 export const HEALTH_PATH = '/healthz';
 export const READY_PATH = '/readyz';
 const READY_CHECK_TIMEOUT_MS = 500;
+/**
+ * How often Node looks for requests past their timeout, as a fraction of it: Node's
+ * default (every 30 s) let a header slowloris hold a connection 9-31 s against 5 s.
+ */
+const TIMEOUT_CHECKS_PER_TIMEOUT = 5;
+const TIMEOUT_CHECK_INTERVAL_MIN_MS = 50;
 
 export interface FacadeDependencies {
   readonly config: FacadeConfig;
@@ -56,68 +66,81 @@ const errorResponses = {
   '5xx': ERROR_RESPONSE_SCHEMA,
 };
 
-export function buildApp({ config, ledger, logger }: FacadeDependencies): FastifyInstance {
-  const app = Fastify({
+function createFastify(config: FacadeConfig, logger: Logger): FastifyInstance {
+  const timeoutCheckIntervalMs = Math.max(
+    TIMEOUT_CHECK_INTERVAL_MIN_MS,
+    Math.floor(config.requestTimeoutMs / TIMEOUT_CHECKS_PER_TIMEOUT),
+  );
+  return Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // No log line per request: at thousands per second they would cost more than the work.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
+    // The whole request (headers and body) must arrive within the request timeout.
+    http: {
+      requestTimeout: config.requestTimeoutMs,
+      headersTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: timeoutCheckIntervalMs,
+      // Checked in a hook instead, to answer with the contract's JSON (Node's is empty).
+      requireHostHeader: false,
+    },
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: config.requestTimeoutMs * 2,
     keepAliveTimeout: config.keepAliveTimeoutMs,
     return503OnClosing: true,
+    clientErrorHandler: answerClientError,
+    frameworkErrors: (error, _request, reply) => sendFastifyError(reply, error),
     // Strict input: no type coercion ("100" stays a string and fails), nothing removed.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
+}
+
+function sendFastifyError(reply: FastifyReply, error: FastifyError, request?: FastifyRequest) {
+  if (error.validation) {
+    return sendError(reply, HTTP_ERRORS.invalidTransaction, error.message);
+  }
+  const known = FASTIFY_CODE_TO_HTTP[error.code];
+  if (known) return sendError(reply, known, error.message);
+  const statusCode = error.statusCode ?? 500;
+  if (statusCode >= 400 && statusCode < 500) {
+    return sendError(reply, { ...HTTP_ERRORS.badRequest, statusCode }, error.message);
+  }
+  request?.log.error({ err: error }, 'unexpected failure');
+  return sendError(reply, HTTP_ERRORS.internal, 'internal error');
+}
+
+/** Every refusal before a route's handler answers with the contract's JSON error. */
+function addRefusals(app: FastifyInstance, config: FacadeConfig): void {
   // Only JSON bodies are accepted; text/plain would otherwise be parsed too.
   app.removeContentTypeParser('text/plain');
-
-  // Node's requestTimeout does not cut a body that keeps trickling in (on Node 20 such a
-  // sender held a connection ~70 s against a 1 s timeout): cap the body's arrival here.
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.raw.complete) return;
-    const timer = setTimeout(() => request.raw.destroy(), config.requestTimeoutMs);
-    const clear = () => clearTimeout(timer);
-    request.raw.once('end', clear);
-    request.raw.once('close', clear);
-    // Answered before the body was read (413, 415): the connection must not be cut later.
-    reply.raw.once('finish', clear);
-  });
-
+  parseJsonStrictly(app, config.bodyLimitBytes);
+  refuseConnect(app.server);
+  // First: a later request on a connection waits here for the earlier ones.
+  app.addHook('onRequest', inConnectionOrder);
+  app.addHook('onRequest', refuseUnreadableRequest(sendError));
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, HTTP_ERRORS.routeNotFound, `no route for ${request.method} ${request.url}`),
   );
+  app.setErrorHandler((error: FastifyError, request, reply) =>
+    sendFastifyError(reply, error, request),
+  );
+}
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error.validation) {
-      return sendError(reply, HTTP_ERRORS.invalidTransaction, error.message);
-    }
-    const known = FASTIFY_CODE_TO_HTTP[error.code];
-    if (known) return sendError(reply, known, error.message);
-    const statusCode = error.statusCode ?? 500;
-    if (statusCode >= 400 && statusCode < 500) {
-      return sendError(
-        reply,
-        { statusCode, error: statusCode === 400 ? 'invalid_json' : 'bad_request' },
-        error.message,
-      );
-    }
-    request.log.error({ err: error }, 'unexpected failure');
-    return sendError(reply, HTTP_ERRORS.internal, 'internal error');
-  });
+// A path id that cannot name a client is a 404 before the body is even read.
+function clientIdHook(request: FastifyRequest, reply: FastifyReply, done: () => void) {
+  const { id } = request.params as { id: string };
+  if (parseClientId(id) === null) {
+    sendError(reply, HTTP_ERRORS.clientNotFound, `client ${JSON.stringify(id)} not found`);
+  } else {
+    done();
+  }
+}
 
-  // A path id that cannot name a client is a 404 before the body is even looked at.
-  const clientIdHook = async (request: { params: unknown }, reply: FastifyReply) => {
-    const { id } = request.params as { id: string };
-    if (parseClientId(id) === null) {
-      return sendError(reply, HTTP_ERRORS.clientNotFound, `client ${JSON.stringify(id)} not found`);
-    }
-  };
-
+function addRinhaRoutes(app: FastifyInstance, config: FacadeConfig, ledger: LedgerClient): void {
   app.post<{ Params: { id: string }; Body: TransacaoBody }>(
     '/clientes/:id/transacoes',
     {
-      preValidation: clientIdHook,
+      onRequest: clientIdHook,
       schema: {
         body: TRANSACAO_BODY_SCHEMA,
         response: { 200: TRANSACAO_RESPONSE_SCHEMA, ...errorResponses },
@@ -141,7 +164,7 @@ export function buildApp({ config, ledger, logger }: FacadeDependencies): Fastif
   app.get<{ Params: { id: string } }>(
     '/clientes/:id/extrato',
     {
-      preValidation: clientIdHook,
+      onRequest: clientIdHook,
       schema: { response: { 200: EXTRATO_RESPONSE_SCHEMA, ...errorResponses } },
     },
     async (request, reply) => {
@@ -151,6 +174,12 @@ export function buildApp({ config, ledger, logger }: FacadeDependencies): Fastif
       return reply.code(200).send(toExtratoResponse(result.value));
     },
   );
+}
+
+export function buildApp({ config, ledger, logger }: FacadeDependencies): FastifyInstance {
+  const app = createFastify(config, logger);
+  addRefusals(app, config);
+  addRinhaRoutes(app, config, ledger);
 
   // The pid tells which process answered: round robin is visible from outside.
   app.get(HEALTH_PATH, async () => ({ status: 'ok', pid: process.pid }));

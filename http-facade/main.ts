@@ -2,7 +2,7 @@
 // Fastify app, and a graceful close that drains in-flight requests on SIGTERM/SIGINT.
 // Under node:cluster (the native stack) several of these share one listening port;
 // behind a balancer on the same host each listens on its own Unix socket.
-import { rmSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
 import { loadConfigOrExit } from '../common/env.js';
 import { createLogger } from '../common/logger.js';
 import { buildApp } from './app.js';
@@ -24,6 +24,9 @@ async function main(): Promise<void> {
       // A socket file left by a killed predecessor would make the listen fail.
       rmSync(config.socketPath, { force: true });
       await app.listen({ path: config.socketPath });
+      // Group-writable: a balancer whose worker runs unprivileged in the socket
+      // directory's group (stack/nginx.ts) must be able to connect.
+      chmodSync(config.socketPath, 0o660);
     }
   } catch (error) {
     console.error(`facade: cannot listen on ${where}: ${(error as Error).message}`);

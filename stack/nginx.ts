@@ -4,7 +4,15 @@
 // connections (one per request in the Rinha) then end in C, not in Node, which costs
 // the facades a fraction of what node:cluster's per-connection hand-off does.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 
 const NGINX_CANDIDATES = [
@@ -14,6 +22,91 @@ const NGINX_CANDIDATES = [
 ];
 /** Idle upstream connections kept per worker; a few dozen cover hundreds of requests/s. */
 const UPSTREAM_KEEPALIVE_CONNECTIONS = 64;
+/**
+ * Every client-side wait (a header, a gap in a body, a slow reader, an idle
+ * connection) is cut after the facades' request timeout (FACADE_REQUEST_TIMEOUT_MS,
+ * 5 s), so a slow client holds nginx no longer than it would hold a facade. A body
+ * trickled byte by byte resets nginx's per-read timer: it is streamed to the facade
+ * (no request buffering), whose total timeout cuts it.
+ */
+const CLIENT_TIMEOUT = '5s';
+/** Run as root, nginx's worker runs as this user and group, never as root. */
+const WORKER_USER = 'nobody';
+const WORKER_GROUPS = ['nogroup', 'nobody'];
+
+/**
+ * Every error nginx itself may answer, as the contract's JSON instead of its HTML
+ * pages; 494 (headers too large) is answered 431, as the facades do.
+ */
+const NGINX_ERRORS: ReadonlyArray<readonly [number, number, string, string]> = [
+  [400, 400, 'bad_request', 'malformed HTTP request'],
+  [404, 404, 'not_found', 'no such route'],
+  [405, 405, 'method_not_allowed', 'method not allowed'],
+  [408, 408, 'request_timeout', 'request not received within the request timeout'],
+  [413, 413, 'body_too_large', 'request body too large'],
+  [414, 414, 'url_too_long', 'request target too long'],
+  [494, 431, 'headers_too_large', 'request headers too large'],
+  [500, 500, 'internal_error', 'internal error'],
+  [501, 501, 'not_implemented', 'method or transfer coding not implemented'],
+  [502, 502, 'facade_unavailable', 'no facade answered, retry later'],
+  [503, 503, 'facade_unavailable', 'no facade answered, retry later'],
+  [504, 504, 'facade_timeout', 'the facade did not answer in time'],
+  [505, 505, 'http_version_not_supported', 'HTTP version not supported'],
+];
+
+/** Error pages as internal locations: a named one fails (500) for an unparsed request line. */
+function errorPages(): string {
+  return NGINX_ERRORS.map(
+    ([
+      status,
+      answered,
+      error,
+      message,
+    ]) => `    error_page ${status} =${answered} /_errors/${status};
+    location = /_errors/${status} {
+      internal;
+      default_type application/json;
+      return ${answered} '{"error":"${error}","message":"${message}"}';
+    }`,
+  ).join('\n');
+}
+
+function groupIdOf(name: string): number | undefined {
+  try {
+    const line = execFileSync('getent', ['group', name], { encoding: 'utf8' });
+    return Number(line.split(':')[2]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Run as root: the worker's `user` line, after making runDir the worker group's
+ * (setgid, so the facades' sockets inherit the group; the facades make them
+ * group-writable). Throws a sentence naming the fix when the worker could not reach it.
+ */
+function unprivilegedWorker(runDir: string): string {
+  const group = WORKER_GROUPS.map((name) => ({ name, id: groupIdOf(name) })).find(
+    (candidate) => candidate.id !== undefined,
+  );
+  if (group?.id === undefined) {
+    throw new Error(`nginx: no group ${WORKER_GROUPS.join(' or ')} for its worker; create one`);
+  }
+  chownSync(runDir, 0, group.id);
+  chmodSync(runDir, 0o2750);
+  for (let dir = path.dirname(runDir); ; dir = path.dirname(dir)) {
+    // Others need search permission on every ancestor to reach the sockets.
+    const { mode } = statSync(dir);
+    if ((mode & constants.S_IXOTH) === 0) {
+      throw new Error(
+        `nginx: its worker (user ${WORKER_USER}) cannot enter ${dir}; use a data directory ` +
+          'under a path others can traverse (chmod o+x, or --data-dir elsewhere)',
+      );
+    }
+    if (dir === path.dirname(dir)) break;
+  }
+  return `user ${WORKER_USER} ${group.name};  # not root: the sockets' directory is its group's`;
+}
 
 /** The nginx binary, or undefined when none is installed. */
 export function findNginx(): string | undefined {
@@ -37,7 +130,7 @@ export function writeNginxConfig(site: NginxSite): string {
   const temp = (name: string) => path.join(site.runDir, name);
   const asRoot = process.getuid?.() === 0;
   const config = `# Written by stack/nginx.ts for one run of the native stack.
-${asRoot ? "user root root;  # the facades' sockets belong to root\n" : ''}worker_processes 1;
+${asRoot ? `${unprivilegedWorker(site.runDir)}\n` : ''}worker_processes 1;
 pid ${temp('nginx.pid')};
 error_log stderr warn;
 events { worker_connections 8192; multi_accept on; }
@@ -49,7 +142,10 @@ http {
   fastcgi_temp_path ${temp('fastcgi')};
   uwsgi_temp_path ${temp('uwsgi')};
   scgi_temp_path ${temp('scgi')};
-  keepalive_timeout 5s;
+  client_header_timeout ${CLIENT_TIMEOUT};
+  client_body_timeout ${CLIENT_TIMEOUT};
+  send_timeout ${CLIENT_TIMEOUT};
+  keepalive_timeout ${CLIENT_TIMEOUT};
   client_max_body_size 16k;
   upstream facades {
 ${site.facadeSockets.map((socket) => `    server unix:${socket} max_fails=0;`).join('\n')}
@@ -58,12 +154,8 @@ ${site.facadeSockets.map((socket) => `    server unix:${socket} max_fails=0;`).j
   }
   server {
     listen ${site.listenHost}:${site.listenPort} backlog=4096;
-    # Bodies nginx itself refuses get the contract's JSON error, like the facades'.
-    error_page 413 @body_too_large;
-    location @body_too_large {
-      default_type application/json;
-      return 413 '{"error":"body_too_large","message":"request body too large"}';
-    }
+    # Requests nginx itself refuses get the contract's JSON error, like the facades'.
+${errorPages()}
     location / {
       proxy_pass http://facades;
       proxy_http_version 1.1;
@@ -76,6 +168,8 @@ ${site.facadeSockets.map((socket) => `    server unix:${socket} max_fails=0;`).j
       proxy_send_timeout 5s;
       proxy_read_timeout 5s;
       proxy_buffering off;
+      # Streamed, so the facade's total request timeout also cuts a trickled body.
+      proxy_request_buffering off;
     }
   }
 }

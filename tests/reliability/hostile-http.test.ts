@@ -6,7 +6,8 @@
 // with fetch (raw JSON text, so -0, 1e400, lone surrogates and duplicate keys are
 // covered), malformed framing over raw node:net sockets (truncated bodies, lying
 // Content-Length, bad methods and targets, garbage), slow and stalled senders;
-// statements of all five clients and the pids compared before and after.
+// statements of all five clients and the pids compared before and after. Every error
+// answered, whichever layer wrote it, must be the contract's JSON {error, message}.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -16,7 +17,7 @@ import {
   validDescricao,
   validValorText,
 } from '../support/hostile-json.js';
-import { requestHead, sendRaw } from '../support/raw-http.js';
+import { parseResponses, type RawExchange, requestHead, sendRaw } from '../support/raw-http.js';
 import { type StackProcess, startStackProcess } from '../support/stack-process.js';
 
 const BODY_LIMIT_BYTES = 4096;
@@ -75,6 +76,18 @@ async function ledgerSnapshot(): Promise<unknown[]> {
 }
 
 const clientId = fc.constantFrom(...CLIENT_IDS);
+
+/** Every response of a raw exchange that is an error is JSON with exactly error and message. */
+function expectJsonErrors(exchange: RawExchange): void {
+  for (const response of parseResponses(exchange.text)) {
+    if (response.status < 400) continue;
+    expect(response.contentType, exchange.text).toMatch(/^application\/json/);
+    expect(Object.keys(JSON.parse(response.body)).sort(), exchange.text).toEqual([
+      'error',
+      'message',
+    ]);
+  }
+}
 
 describe('well-formed requests with invalid content', () => {
   it('every rejected transaction gets its exact 4xx and changes nothing', async () => {
@@ -301,6 +314,7 @@ describe('malformed framing over raw sockets', () => {
           timeoutMs: 4 * REQUEST_TIMEOUT_MS,
         });
         expect(exchange.timedOut, exchange.text).toBe(false);
+        expectJsonErrors(exchange);
         for (const status of exchange.statuses) {
           // 200 is a statement for a GET with an odd method name... never for a POST here.
           expect(status, `${JSON.stringify(head)} → ${exchange.text}`).toBeGreaterThanOrEqual(400);
@@ -321,6 +335,7 @@ describe('malformed framing over raw sockets', () => {
           timeoutMs: 4 * REQUEST_TIMEOUT_MS,
         });
         expect(exchange.timedOut).toBe(false);
+        expectJsonErrors(exchange);
         for (const status of exchange.statuses) expect(status).toBe(400);
       }),
       { numRuns: 200 },
@@ -336,6 +351,7 @@ describe('malformed framing over raw sockets', () => {
       timeoutMs: 4 * REQUEST_TIMEOUT_MS,
     });
     expect(huge.statuses).toEqual([431]);
+    expectJsonErrors(huge);
     expect((await call('GET', `/clientes/${'1'.repeat(3000)}/extrato`)).status).toBe(414);
   });
 });
@@ -374,6 +390,7 @@ describe('slow senders', () => {
     );
     for (const exchange of stalled) {
       expect(exchange.timedOut).toBe(false);
+      expectJsonErrors(exchange);
       expect(exchange.durationMs).toBeLessThan(2 * REQUEST_TIMEOUT_MS + 1500);
       for (const status of exchange.statuses) expect(status).toBe(408);
     }

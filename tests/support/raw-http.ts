@@ -74,3 +74,28 @@ export function requestHead(
   for (const [name, value] of headers) lines.push(`${name}: ${value}`);
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
+
+export interface RawResponse {
+  readonly status: number;
+  readonly contentType: string | undefined;
+  readonly body: string;
+}
+
+/** The responses in an exchange's text, each cut at its Content-Length. */
+export function parseResponses(text: string): RawResponse[] {
+  const responses: RawResponse[] = [];
+  let rest = text;
+  for (;;) {
+    const headEnd = rest.indexOf('\r\n\r\n');
+    const status = /^HTTP\/1\.[01] (\d{3})/.exec(rest);
+    if (headEnd < 0 || status === null) return responses;
+    const head = rest.slice(0, headEnd);
+    const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+    responses.push({
+      status: Number(status[1]),
+      contentType: /\r\ncontent-type: *([^\r]*)/i.exec(head)?.[1],
+      body: rest.slice(headEnd + 4, headEnd + 4 + length),
+    });
+    rest = rest.slice(headEnd + 4 + length);
+  }
+}
