@@ -48,14 +48,24 @@ export function createPipeline(operations: LedgerOperations): Pipeline {
     let open = true;
     let ended = false;
     let pending = 0;
+    let paused = false;
     const finishIfDone = () => {
       if (ended && pending === 0 && open) call.end();
     };
     const send = (response: PipelineResponse) => {
       pending--;
-      if (open) call.write(response);
+      if (open && !call.write(response) && !paused) {
+        paused = true;
+        call.pause();
+      }
       finishIfDone();
     };
+    call.on('drain', () => {
+      if (paused) {
+        paused = false;
+        call.resume();
+      }
+    });
 
     const drainThis = () => {
       ended = true;
