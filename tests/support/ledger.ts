@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as grpc from '@grpc/grpc-js';
+import type * as protoLoader from '@grpc/proto-loader';
 import { createLogger } from '../../common/logger.js';
 import {
   createLedgerClient,
@@ -72,9 +73,12 @@ export async function startTestLedger(
 }
 
 /** A bare grpc-js client of the LedgerService, for tests that drive the wire directly. */
-export function rawLedgerServiceClient(address: string): LedgerServiceClient {
+export function rawLedgerServiceClient(
+  address: string,
+  loaderOverrides: protoLoader.Options = {},
+): LedgerServiceClient {
   const proto = grpc.loadPackageDefinition(
-    loadLedgerPackageDefinition(),
+    loadLedgerPackageDefinition(loaderOverrides),
   ) as unknown as ProtoGrpcType;
   return new proto.ledger.v1.LedgerService(address, grpc.credentials.createInsecure());
 }
