@@ -122,13 +122,14 @@ export function createPipelineRequestDecoder(
   decodePostTransaction: Deserialize<Decoded<PostTransactionRequest>>,
   decodeGetStatement: Deserialize<Decoded<GetStatementRequest>>,
 ): Deserialize<Decoded<PipelineEnvelope>> {
+  const reader = new WireReader();
   return (buffer) => {
     let requestId: RequestId = 0;
     let timeoutMs = 0;
     let operation: PipelineEnvelope['operation'];
     let operationBytes: Buffer | undefined;
     try {
-      const reader = new WireReader(buffer);
+      reader.reset(buffer);
       while (!reader.done) {
         const tag = reader.uint32();
         const field = tag >>> 3;

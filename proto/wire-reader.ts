@@ -18,14 +18,16 @@ const NUMBER_VARINT_BYTES_MAX = 7;
 export class WireFormatError extends Error {}
 
 export class WireReader {
-  position: number;
+  buffer: Buffer = Buffer.alloc(0);
+  position = 0;
+  end = 0;
 
-  constructor(
-    readonly buffer: Buffer,
-    position = 0,
-    readonly end = buffer.length,
-  ) {
+  /** Points the reader at a message; one reader serves many messages, one at a time. */
+  reset(buffer: Buffer, position = 0, end = buffer.length): this {
+    this.buffer = buffer;
     this.position = position;
+    this.end = end;
+    return this;
   }
 
   get done(): boolean {
@@ -46,6 +48,12 @@ export class WireReader {
 
   /** A varint's low 32 bits, unsigned: how uint32 fields (and tags) read. */
   uint32(): number {
+    const first = this.buffer[this.position] as number;
+    // Tags and small values, most of what is read, are one byte.
+    if (first < 0x80 && this.position < this.end) {
+      this.position++;
+      return first;
+    }
     const start = this.position;
     const end = Math.min(this.varintEnd(), start + 5);
     let value = 0;
@@ -104,7 +112,7 @@ export class WireReader {
 
 /** Each occurrence of a length-delimited field, by its number, as views of the buffer. */
 export function fieldOccurrences(buffer: Buffer, fieldNumber: number): Buffer[] {
-  const reader = new WireReader(buffer);
+  const reader = new WireReader().reset(buffer);
   const found: Buffer[] = [];
   while (!reader.done) {
     const tag = reader.uint32();
@@ -118,6 +126,8 @@ export function fieldOccurrences(buffer: Buffer, fieldNumber: number): Buffer[] 
   return found;
 }
 
+const checkReader = new WireReader();
+
 /**
  * Why the bytes are not a well-formed message whose known fields have these wire
  * types (indexed by field number), or null. The generic decoder is lenient: it reads
@@ -128,7 +138,7 @@ export function wireFormatProblem(
   buffer: Buffer,
   wireTypes: readonly (number | undefined)[],
 ): string | null {
-  const reader = new WireReader(buffer);
+  const reader = checkReader.reset(buffer);
   try {
     while (!reader.done) {
       const offset = reader.position;
