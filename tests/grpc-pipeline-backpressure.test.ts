@@ -6,8 +6,9 @@
 // (node:http2, its reader paused for good) writes get_statement operations at about
 // 5,000 a second for 8 s, three times, while a well-behaved pipeline client asks for a
 // statement every 100 ms; the ledger's resident memory is sampled from /proc
-// throughout. Before the fix the first round alone grew the ledger by about 60 MiB
-// (see the report in the commit); with it, by a few MiB.
+// throughout. Measured on the first round: before the fix the ledger took every
+// byte and went 77 -> 114 MiB at 3 s -> 134 MiB at 8 s, and the other client got 4
+// of 6 calls UNAVAILABLE; with it, 77 -> 91 -> 93 MiB, ~390 KB left unsent.
 import http2 from 'node:http2';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createLedgerClient, type LedgerClient } from '../http-facade/ledger-client.js';
