@@ -9,8 +9,14 @@ import type { LedgerServiceClient } from '../proto/generated/ledger/v1/LedgerSer
 import type { PipelineRequestInput } from '../proto/generated/ledger/v1/PipelineRequest.js';
 import type { PipelineResponse } from '../proto/generated/ledger/v1/PipelineResponse.js';
 
-/** Operations waiting on one process's stream beyond which new ones fail at once. */
-export const PIPELINE_PENDING_MAX = 1024;
+/**
+ * Operations this process awaits on its stream beyond which new ones fail at once
+ * (RESOURCE_EXHAUSTED, a fast 503). Half the ledger's per-stream
+ * PIPELINE_OPERATIONS_IN_FLIGHT_MAX (ledger-service/pipeline.ts): operations this side
+ * stopped awaiting (answered DEADLINE_EXCEEDED by its timer) may still be in flight
+ * there, and the ledger's bound must never be the one that refuses a facade's work.
+ */
+export const PIPELINE_OPERATIONS_AWAITED_MAX = 1024;
 
 export type PipelineReply<T> =
   | { readonly ok: true; readonly value: T }
@@ -42,11 +48,11 @@ export class LedgerPipeline {
         details: 'ledger client closed',
       });
     }
-    if (this.pending.size >= PIPELINE_PENDING_MAX) {
+    if (this.pending.size >= PIPELINE_OPERATIONS_AWAITED_MAX) {
       return Promise.resolve({
         ok: false,
         code: grpc.status.RESOURCE_EXHAUSTED,
-        details: `more than ${PIPELINE_PENDING_MAX} operations waiting on the ledger`,
+        details: `more than ${PIPELINE_OPERATIONS_AWAITED_MAX} operations waiting on the ledger`,
       });
     }
     const stream = this.stream ?? this.open();

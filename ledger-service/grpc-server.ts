@@ -2,11 +2,21 @@
 // RPCs and the pipeline stream, over the same operations), the standard health
 // service and server reflection. Unary handlers go through one adapter that awaits
 // the operation, whose reply always carries an explicit status, and calls back once.
+// Requests are decoded by proto/request-decoding.ts, which never throws: a caller's
+// malformed bytes or invalid UTF-8 reach the handlers as a MalformedRequest, answered
+// INVALID_ARGUMENT (grpc-js would answer a throwing deserializer INTERNAL).
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
-import type { LedgerServiceHandlers } from '../proto/generated/ledger/v1/LedgerService.js';
+import type { LedgerServiceDefinition } from '../proto/generated/ledger/v1/LedgerService.js';
 import type { ProtoGrpcType } from '../proto/generated/ledger.js';
 import { loadLedgerPackageDefinition } from '../proto/loader.js';
+import {
+  createPipelineRequestDecoder,
+  type Decoded,
+  guardGetStatement,
+  guardPostTransaction,
+  MalformedRequest,
+} from '../proto/request-decoding.js';
 import type { CallScope } from './deadlines.js';
 import {
   createLedgerOperations,
@@ -54,23 +64,43 @@ export const IDEMPOTENCY_REPLAYED_TRAILER = 'idempotency-replayed';
 /** Adapts an operation to a grpc-js unary handler: one callback, an explicit status. */
 function unary<Request, Response>(
   operation: (request: Request, scope: CallScope) => Promise<Reply<Response>>,
-): grpc.handleUnaryCall<Request, Response> {
+): grpc.handleUnaryCall<Decoded<Request>, Response> {
   return (call, callback) => {
+    const request = call.request;
+    if (request instanceof MalformedRequest) {
+      callback({ code: grpc.status.INVALID_ARGUMENT, details: request.details });
+      return;
+    }
     const scope: CallScope = {
       isCancelled: () => call.cancelled,
       deadlineMs: deadlineMs(call.getDeadline()),
     };
-    void operation(call.request, scope).then((reply) => {
+    void operation(request, scope).then((reply) => {
       if (reply.ok) callback(null, reply.value);
       else callback({ code: reply.code, details: reply.details, metadata: trailersOf(reply) });
     });
   };
 }
 
+/** The service as generated, with request decoders that never throw. */
+function guardedLedgerService(definition: LedgerServiceDefinition): grpc.ServiceDefinition {
+  const { PostTransaction, GetStatement, Pipeline } = definition;
+  const decodePostTransaction = guardPostTransaction(PostTransaction.requestDeserialize);
+  const decodeGetStatement = guardGetStatement(GetStatement.requestDeserialize);
+  return {
+    PostTransaction: { ...PostTransaction, requestDeserialize: decodePostTransaction },
+    GetStatement: { ...GetStatement, requestDeserialize: decodeGetStatement },
+    Pipeline: {
+      ...Pipeline,
+      requestDeserialize: createPipelineRequestDecoder(decodePostTransaction, decodeGetStatement),
+    },
+  };
+}
+
 function createLedgerHandlers(
   operations: LedgerOperations,
   pipeline: Pipeline,
-): LedgerServiceHandlers {
+): grpc.UntypedServiceImplementation {
   return {
     PostTransaction: unary((request, scope) => operations.postTransaction(request, scope)),
     GetStatement: unary((request, scope) => operations.getStatement(request, scope)),
@@ -93,7 +123,7 @@ export function buildLedgerServer(dependencies: LedgerDependencies): LedgerServe
   const operations = createLedgerOperations(dependencies);
   const pipeline = createPipeline(operations);
   server.addService(
-    proto.ledger.v1.LedgerService.service,
+    guardedLedgerService(proto.ledger.v1.LedgerService.service),
     createLedgerHandlers(operations, pipeline),
   );
   // Not serving until the health monitor has seen the database answer.

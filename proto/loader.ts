@@ -17,7 +17,9 @@ export const DESCRIPTOR_SET_FILE = fileURLToPath(
 export const PROTO_LOADER_OPTIONS = Object.freeze({
   keepCase: false,
   // Amounts are at most 2^31 - 1 and balances are kept within 2^53 - 1 by the
-  // database, so plain numbers are exact and cheaper than Long or strings.
+  // database, so plain numbers are exact and cheaper than Long or strings. The one
+  // 64-bit field that may exceed 2^53, PipelineRequest.request_id, the ledger reads
+  // by hand (request-decoding.ts); the facade's own ids stay far below 2^53.
   longs: Number,
   enums: String,
   defaults: true,
@@ -26,6 +28,9 @@ export const PROTO_LOADER_OPTIONS = Object.freeze({
   includeDirs: [PROTO_ROOT_DIR],
 } satisfies protoLoader.Options);
 
-export function loadLedgerPackageDefinition(): protoLoader.PackageDefinition {
-  return protoLoader.loadSync(LEDGER_PROTO_FILE, { ...PROTO_LOADER_OPTIONS });
+/** With the loader's options; a test may override some (say, `longs: String`). */
+export function loadLedgerPackageDefinition(
+  overrides: protoLoader.Options = {},
+): protoLoader.PackageDefinition {
+  return protoLoader.loadSync(LEDGER_PROTO_FILE, { ...PROTO_LOADER_OPTIONS, ...overrides });
 }

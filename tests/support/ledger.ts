@@ -1,6 +1,9 @@
 // Starts the real ledger gRPC server in the test process, on loopback, against a
-// real database, and a real client for it.
+// real database, and a real client for it; or the built ledger in a child process.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as grpc from '@grpc/grpc-js';
+import type * as protoLoader from '@grpc/proto-loader';
 import { createLogger } from '../../common/logger.js';
 import {
   createLedgerClient,
@@ -74,9 +77,64 @@ export async function startTestLedger(
 }
 
 /** A bare grpc-js client of the LedgerService, for tests that drive the wire directly. */
-export function rawLedgerServiceClient(address: string): LedgerServiceClient {
+export function rawLedgerServiceClient(
+  address: string,
+  loaderOverrides: protoLoader.Options = {},
+): LedgerServiceClient {
   const proto = grpc.loadPackageDefinition(
-    loadLedgerPackageDefinition(),
+    loadLedgerPackageDefinition(loaderOverrides),
   ) as unknown as ProtoGrpcType;
   return new proto.ledger.v1.LedgerService(address, grpc.credentials.createInsecure());
+}
+
+export interface LedgerProcess {
+  readonly address: string;
+  readonly pid: number;
+  /** Everything the process printed so far. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+const LEDGER_MAIN = 'dist/ledger-service/main.js';
+const LEDGER_START_WAIT_MS = 20_000;
+
+/**
+ * The built ledger (dist/) in a child process of its own, for tests that measure what
+ * only a process shows (its resident memory); resolves once it reports SERVING.
+ */
+export async function startLedgerProcess(databaseUrl: string): Promise<LedgerProcess> {
+  const address = `127.0.0.1:${testPort()}`;
+  const child = spawn(process.execPath, [LEDGER_MAIN], {
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      LEDGER_LISTEN_ADDRESS: address,
+      LEDGER_HEALTH_INTERVAL_MS: '200',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  const client = createLedgerClient(address, 'unary');
+  try {
+    const until = Date.now() + LEDGER_START_WAIT_MS;
+    while (!(await client.isServing(500))) {
+      if (child.exitCode !== null || Date.now() > until) {
+        await stop();
+        throw new Error(`the ledger did not start serving on ${address}:\n${output}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    client.close();
+  }
+  assert.ok(child.pid !== undefined);
+  return { address, pid: child.pid, output: () => output, stop };
 }
