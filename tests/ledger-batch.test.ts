@@ -8,7 +8,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
-import { startTestLedger } from './support/ledger.js';
+import { appliedPosting, startTestLedger } from './support/ledger.js';
 import { waitForLockWaiters } from './support/lock-waits.js';
 
 const CREDIT = 'TRANSACTION_KIND_CREDIT';
@@ -72,7 +72,7 @@ it('refuses a posting whose row stays locked beyond the budget, and writes nothi
         { clientId: 3, amount: 9, kind: CREDIT, description: 'free' },
         CALL_TIMEOUT_MS,
       ),
-    ).toEqual({ ok: true, value: { limit: 1000000, balance: 9 } });
+    ).toEqual({ ok: true, value: appliedPosting(1000000, 9) });
     for (const reply of await Promise.all(blocked)) {
       expect(reply).toMatchObject({ ok: false, code: grpc.status.UNAVAILABLE });
     }
@@ -115,7 +115,7 @@ it('drains pipeline streams on shutdown: in-flight finish, new ones get UNAVAILA
     expect(refused).toMatchObject({ ok: false, code: grpc.status.UNAVAILABLE });
     await row.release();
     released = true;
-    expect(await inFlight).toEqual({ ok: true, value: { limit: 10000000, balance: 7 } });
+    expect(await inFlight).toEqual({ ok: true, value: appliedPosting(10000000, 7) });
     expect(await transactionCount('too late')).toBe('0');
     expect(await transactionCount('in flight')).toBe('1');
   } finally {

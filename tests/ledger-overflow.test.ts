@@ -7,7 +7,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
-import { startTestLedger, type TestLedger } from './support/ledger.js';
+import { appliedPosting, startTestLedger, type TestLedger } from './support/ledger.js';
 
 const BALANCE_MAX_CENTS = Number.MAX_SAFE_INTEGER;
 const TIMEOUT_MS = 5000;
@@ -55,7 +55,7 @@ describe.each(['pipeline', 'unary'] as const)('over the %s transport', (transpor
 
     expect(await credit(5)).toEqual({
       ok: true,
-      value: { limit: 10_000_000, balance: BALANCE_MAX_CENTS },
+      value: appliedPosting(10_000_000, BALANCE_MAX_CENTS),
     });
     expect(await snapshot()).toEqual({
       balance_cents: String(BALANCE_MAX_CENTS),

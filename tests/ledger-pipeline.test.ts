@@ -8,7 +8,12 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { PipelineResponse } from '../proto/generated/ledger/v1/PipelineResponse.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
-import { rawLedgerServiceClient, startTestLedger, type TestLedger } from './support/ledger.js';
+import {
+  appliedPosting,
+  rawLedgerServiceClient,
+  startTestLedger,
+  type TestLedger,
+} from './support/ledger.js';
 import { waitForLockWaiters } from './support/lock-waits.js';
 
 // A lock-wait budget no wait below reaches: a held row keeps a posting waiting for as
@@ -88,9 +93,9 @@ it('answers as each operation completes: a fast one is not stuck behind a slow o
       { clientId: 2, amount: 7, kind: 'TRANSACTION_KIND_CREDIT', description: 'fast' },
       CALL_TIMEOUT_MS,
     );
-    expect(fast).toEqual({ ok: true, value: { limit: 80000, balance: 7 } });
+    expect(fast).toEqual({ ok: true, value: appliedPosting(80000, 7) });
     await locker.query('COMMIT');
-    expect(await slow).toEqual({ ok: true, value: { limit: 100000, balance: 5 } });
+    expect(await slow).toEqual({ ok: true, value: appliedPosting(100000, 5) });
   } finally {
     await locker.end();
   }

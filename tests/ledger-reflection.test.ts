@@ -63,7 +63,12 @@ describe('buf curl through server reflection', () => {
       `http://${ledger.address}/ledger.v1.LedgerService/PostTransaction`,
     ]);
     expect(posted.code).toBe(0);
-    expect(JSON.parse(posted.stdout)).toEqual({ limit: '100000', balance: '-250' });
+    expect(JSON.parse(posted.stdout)).toEqual({
+      limit: '100000',
+      balance: '-250',
+      transactionId: '1',
+      createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/),
+    });
 
     const read = await bufCurl([
       '-d',

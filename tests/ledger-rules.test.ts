@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PostTransactionRequestInput } from '../proto/generated/ledger/v1/PostTransactionRequest.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
-import { startTestLedger, type TestLedger } from './support/ledger.js';
+import { appliedPosting, startTestLedger, type TestLedger } from './support/ledger.js';
 import { waitForDatabaseIdle } from './support/lock-waits.js';
 
 const TIMEOUT_MS = 5000;
@@ -44,14 +44,14 @@ describe.each(['pipeline', 'unary'] as const)('over the %s transport', (transpor
   describe('PostTransaction', () => {
     it('applies a credit and returns the limit and the new balance', async () => {
       const reply = await post({ clientId: 1, amount: 1000, kind: CREDIT, description: 'salary' });
-      expect(reply).toEqual({ ok: true, value: { limit: 100000, balance: 1000 } });
+      expect(reply).toEqual({ ok: true, value: appliedPosting(100000, 1000) });
       expect(await snapshot(1)).toEqual({ balance_cents: '1000', count: '1' });
     });
 
     it('lets a debit reach exactly minus the limit and refuses one cent more', async () => {
       // Client 2: limit 80000, balance 0.
       const exact = await post({ clientId: 2, amount: 80000, kind: DEBIT, description: 'all in' });
-      expect(exact).toEqual({ ok: true, value: { limit: 80000, balance: -80000 } });
+      expect(exact).toEqual({ ok: true, value: appliedPosting(80000, -80000) });
 
       const before = await snapshot(2);
       const beyond = await post({ clientId: 2, amount: 1, kind: DEBIT, description: 'one more' });
@@ -122,7 +122,7 @@ describe.each(['pipeline', 'unary'] as const)('over the %s transport', (transpor
         kind: CREDIT,
         description: 'max',
       });
-      expect(reply).toEqual({ ok: true, value: { limit: 10000000, balance: 2147483647 } });
+      expect(reply).toEqual({ ok: true, value: appliedPosting(10000000, 2147483647) });
     });
   });
 

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as grpc from '@grpc/grpc-js';
 import type * as protoLoader from '@grpc/proto-loader';
+import { expect } from 'vitest';
 import { createLogger } from '../../common/logger.js';
 import {
   createLedgerClient,
@@ -137,4 +138,18 @@ export async function startLedgerProcess(databaseUrl: string): Promise<LedgerPro
   }
   assert.ok(child.pid !== undefined);
   return { address, pid: child.pid, output: () => output, stop };
+}
+
+/**
+ * What an applied, first-time posting answers: the limit and balance given, and a
+ * transaction id and commit time whatever they are.
+ */
+export function appliedPosting(limit: number, balance: number) {
+  return {
+    limit,
+    balance,
+    transactionId: expect.any(Number),
+    createdAt: { seconds: expect.any(Number), nanos: expect.any(Number) },
+    replayed: false,
+  };
 }
