@@ -103,7 +103,9 @@ describe('PostBatcher', () => {
     await queued;
     expect(executor.batches.flat()).toEqual(['sent', 'queued']);
   });
+});
 
+describe('PostBatcher and deadlines', () => {
   it('does not send a posting whose deadline passed while it waited', async () => {
     const executor = recordingStore();
     const batcher = new PostBatcher(executor.store, {

@@ -1,6 +1,7 @@
 // `npm run bench:ledger [-- --seconds 5 --concurrency 1,8,32,64 --transport pipeline,unary
 // --rinha]`: latency percentiles and throughput of both ledger operations over real
-// gRPC (the Pipeline stream and the unary RPCs) against a real, durable PostgreSQL
+// gRPC (the Pipeline stream and the unary RPCs), postings with and without an
+// idempotency key, against a real, durable PostgreSQL
 // (embedded, fresh, in a temporary directory). A benchmark, not a test: it prints
 // figures and asserts nothing.
 import { fork } from 'node:child_process';
@@ -61,10 +62,37 @@ async function measure(
   latenciesMs.sort((a, b) => a - b);
   const format = (ms: number) => ms.toFixed(2).padStart(8);
   console.log(
-    `${label.padEnd(26)} ${String(concurrency).padStart(5)} ${String(latenciesMs.length).padStart(8)} ` +
+    `${label.padEnd(32)} ${String(concurrency).padStart(5)} ${String(latenciesMs.length).padStart(8)} ` +
       `${(latenciesMs.length / elapsedS).toFixed(0).padStart(8)} ${format(percentile(latenciesMs, 0.5))} ` +
       `${format(percentile(latenciesMs, 0.99))} ${format(latenciesMs.at(-1) ?? Number.NaN)} ${String(errors).padStart(6)}`,
   );
+}
+
+function posting(index: number, idempotencyKey: string) {
+  return {
+    clientId: 1 + (index % 5),
+    amount: 1 + (index % 100),
+    kind:
+      index % 2 === 0 ? ('TRANSACTION_KIND_CREDIT' as const) : ('TRANSACTION_KIND_DEBIT' as const),
+    description: 'bench',
+    idempotencyKey,
+  };
+}
+
+/** Plain postings, postings each with a new idempotency key (the key's cost), statements. */
+async function measureTransport(transport: LedgerTransport, client: LedgerClient): Promise<void> {
+  const run = `${process.pid}-${Date.now()}`;
+  for (const concurrency of concurrencyLevels) {
+    await measure(`PostTransaction ${transport}`, concurrency, (index) =>
+      client.postTransaction(posting(index, ''), TIMEOUT_MS),
+    );
+    await measure(`PostTransaction keyed ${transport}`, concurrency, (index) =>
+      client.postTransaction(posting(index, `${run}-${concurrency}-${index}`), TIMEOUT_MS),
+    );
+    await measure(`GetStatement ${transport}`, concurrency, (index) =>
+      client.getStatement(1 + (index % 5), TIMEOUT_MS),
+    );
+  }
 }
 
 async function main(): Promise<void> {
@@ -103,26 +131,9 @@ async function main(): Promise<void> {
         `pool ${values['pool-size']}, ${values.seconds} s per row, node ${process.version}`,
     );
     console.log(
-      'operation                  conc.    calls    req/s   p50 ms   p99 ms   max ms  errors',
+      'operation                        conc.    calls    req/s   p50 ms   p99 ms   max ms  errors',
     );
-    for (const { transport, client } of clients) {
-      for (const concurrency of concurrencyLevels) {
-        await measure(`PostTransaction ${transport}`, concurrency, (index) =>
-          client.postTransaction(
-            {
-              clientId: 1 + (index % 5),
-              amount: 1 + (index % 100),
-              kind: index % 2 === 0 ? 'TRANSACTION_KIND_CREDIT' : 'TRANSACTION_KIND_DEBIT',
-              description: 'bench',
-            },
-            TIMEOUT_MS,
-          ),
-        );
-        await measure(`GetStatement ${transport}`, concurrency, (index) =>
-          client.getStatement(1 + (index % 5), TIMEOUT_MS),
-        );
-      }
-    }
+    for (const { transport, client } of clients) await measureTransport(transport, client);
   } finally {
     for (const each of clients) each.client.close();
     ledger.kill('SIGTERM');

@@ -24,7 +24,7 @@ import type { PipelineResponse } from '../../proto/generated/ledger/v1/PipelineR
 import type { TransactionKindInput } from '../../proto/generated/ledger/v1/TransactionKind.js';
 import { loadLedgerPackageDefinition } from '../../proto/loader.js';
 import { validDescricao } from '../support/hostile-json.js';
-import { rawLedgerServiceClient } from '../support/ledger.js';
+import { appliedPosting, rawLedgerServiceClient } from '../support/ledger.js';
 import { sendRaw } from '../support/raw-http.js';
 import { type StackProcess, startStackProcess } from '../support/stack-process.js';
 
@@ -241,7 +241,7 @@ describe('PostTransaction with any field values', () => {
           );
           expect(reply).toEqual({
             ok: true,
-            value: { limit: before.value.limit, balance: before.value.balance + amount },
+            value: appliedPosting(before.value.limit, before.value.balance + amount),
           });
           const after = await ledger.getStatement(clientId, CALL_TIMEOUT_MS);
           expect(after.ok && after.value.latestTransactions[0]).toMatchObject({
