@@ -14,6 +14,8 @@ export interface HttpExchange {
   readonly method: 'GET' | 'POST';
   readonly path: string;
   readonly body?: string;
+  /** Extra request headers (an Idempotency-Key, say). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface HttpOutcome {
@@ -77,7 +79,7 @@ export function sendRequest(
       settled = true;
       resolve({ status, body, sentAtMs, durationMs: performance.now() - sentAtMs, error });
     };
-    const headers: http.OutgoingHttpHeaders = { 'user-agent': USER_AGENT };
+    const headers: http.OutgoingHttpHeaders = { 'user-agent': USER_AGENT, ...exchange.headers };
     if (exchange.body !== undefined) {
       headers['content-type'] = 'application/json';
       headers['content-length'] = Buffer.byteLength(exchange.body);

@@ -5,7 +5,8 @@
 // file; wait for the stack to replace it and acknowledge again; stop the load; then
 // the auditor and an exact reconciliation of every answer against the database:
 // every 200 present with its amount, every 4xx and every refused connection absent,
-// and no more errors found committed than requests were in flight at the kill. Bounds
+// and no more errors found committed than requests were in flight at the kill. Then the
+// same kills with keyed POSTs retried until answered: nothing may be left in doubt. Bounds
 // on time are promises with wide margins; the measured figures are docs/RELIABILITY.md's.
 import { realpathSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -51,12 +52,19 @@ afterAll(async () => {
 const acknowledgedAfter = (answers: readonly TimedAnswer[], atMs: number) =>
   answers.filter((answer) => answer.status === 200 && answer.sentAtMs > atMs).length;
 
-/** Kills `component` with SIGKILL mid-load and waits for the stack to heal. */
-async function killUnderLoad(component: string): Promise<FaultFigures & { newPid: number }> {
+/**
+ * Kills `component` with SIGKILL mid-load and waits for the stack to heal. A keyed load
+ * sends every POST with an Idempotency-Key and retries it until a definite answer.
+ */
+async function killUnderLoad(
+  component: string,
+  { keyed = false } = {},
+): Promise<FaultFigures & { newPid: number; retryCount: number }> {
   const load = startFaultLoad({
     httpUrl: stack.httpUrl,
     concurrency: LOAD_CONCURRENCY,
     requestTimeoutMs: CLIENT_TIMEOUT_MS,
+    keyed,
   });
   try {
     await waitFor(
@@ -88,8 +96,13 @@ async function killUnderLoad(component: string): Promise<FaultFigures & { newPid
       inFlightAtFaultCount,
       hungAfterMs: CLIENT_TIMEOUT_MS,
     });
-    console.log(describeFigures(`SIGKILL ${component}`, figures));
-    return { ...figures, newPid: stack.state().pids[component] as number };
+    const label = `SIGKILL ${component}${keyed ? ', keyed retries' : ''}`;
+    console.log(`${describeFigures(label, figures)}, retries ${load.retryCount()}`);
+    return {
+      ...figures,
+      newPid: stack.state().pids[component] as number,
+      retryCount: load.retryCount(),
+    };
   } finally {
     await load.stop();
   }
@@ -152,4 +165,20 @@ describe('a process killed with SIGKILL mid-load', () => {
     expect(stack.state().pids['facade-2']).toBe(before['facade-2']);
     expect(figures.recoveryMs).toBeLessThan(FACADE_RECOVERY_MAX_MS);
   }, 90_000);
+});
+
+// Exactly-once from the caller's side: the same kills, but every POST carries an
+// Idempotency-Key and the client retries a 503, a 504 or a cut connection with it until
+// it gets a definite answer, as CONTRACT.md's safe retries invite. Then no answer is left
+// in doubt, and no retry ever applies a posting twice.
+describe('the same kills with every POST keyed and retried until it is answered', () => {
+  for (const component of ['postgres', 'ledger', 'facade-1'] as const) {
+    it(`${component}: 0 lost, 0 applied twice, 0 left in doubt`, async () => {
+      const figures = await killUnderLoad(component, { keyed: true });
+      expectNothingBroken(figures);
+      expect(figures.reconciliation.ambiguousCount).toBe(0);
+      expect(figures.reconciliation.refusedCount).toBe(0);
+      expect(figures.hungCount).toBe(0);
+    }, 120_000);
+  }
 });

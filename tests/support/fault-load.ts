@@ -48,24 +48,43 @@ function randomInteger(max: number): number {
   return 1 + Math.floor(Math.random() * max);
 }
 
-/** One POST of a transaction with a unique description; never rejects. */
+/** A posting as the load plans it, before it is sent (perhaps more than once). */
+interface PlannedPosting {
+  readonly clientId: number;
+  readonly amountCents: number;
+  readonly kind: TransactionKindCode;
+  readonly description: string;
+  /** Sent as Idempotency-Key: retries of this posting can never apply it twice. */
+  readonly idempotencyKey?: string;
+}
+
+function planPosting(kind: TransactionKindCode, keyed: boolean): PlannedPosting {
+  const description = uniqueDescription();
+  return {
+    clientId: randomInteger(CLIENT_COUNT),
+    amountCents: randomInteger(kind === 'c' ? CREDIT_AMOUNT_MAX_CENTS : DEBIT_AMOUNT_MAX_CENTS),
+    kind,
+    description,
+    // The description is unique in this process; the key only needs to be unique per client.
+    ...(keyed ? { idempotencyKey: `fault-${description}` } : {}),
+  };
+}
+
+/** One POST of a planned posting; never rejects. */
 async function postTransaction(
   target: HttpTarget,
-  kind: TransactionKindCode,
+  posting: PlannedPosting,
   agent: http.Agent | false,
   timeoutMs: number,
 ): Promise<TimedAnswer> {
-  const amountCents = randomInteger(
-    kind === 'c' ? CREDIT_AMOUNT_MAX_CENTS : DEBIT_AMOUNT_MAX_CENTS,
-  );
-  const clientId = randomInteger(CLIENT_COUNT);
-  const description = uniqueDescription();
+  const { clientId, amountCents, kind, description, idempotencyKey } = posting;
   const outcome = await sendRequest(
     target,
     {
       method: 'POST',
       path: transactionPath(clientId),
       body: transactionPayload(amountCents, kind, description),
+      ...(idempotencyKey === undefined ? {} : { headers: { 'idempotency-key': idempotencyKey } }),
     },
     agent,
     timeoutMs,
@@ -83,15 +102,51 @@ async function postTransaction(
   };
 }
 
+/** An answer that settles a posting: applied, or refused for good. */
+const isDefinite = (answer: TimedAnswer) => answer.status >= 200 && answer.status < 500;
+// A keyed caller in doubt retries with the same key, backing off, for this long at most.
+const RETRY_BACKOFF_MIN_MS = 20;
+const RETRY_BACKOFF_MAX_MS = 500;
+const RETRY_WINDOW_MS = 60_000;
+
+/**
+ * Sends a keyed posting until it gets a definite answer, the way a careful client
+ * would after a 503, a 504 or a cut connection; the answer kept is the last one, timed
+ * from the first attempt.
+ */
+async function postUntilDefinite(
+  target: HttpTarget,
+  posting: PlannedPosting,
+  timeoutMs: number,
+): Promise<TimedAnswer & { readonly attempts: number }> {
+  const first = await postTransaction(target, posting, false, timeoutMs);
+  let last = first;
+  let attempts = 1;
+  for (let backoffMs = RETRY_BACKOFF_MIN_MS; !isDefinite(last); attempts++) {
+    if (performance.now() - first.sentAtMs > RETRY_WINDOW_MS) break;
+    await new Promise((resolve) => setTimeout(resolve, backoffMs));
+    backoffMs = Math.min(RETRY_BACKOFF_MAX_MS, backoffMs * 2);
+    last = await postTransaction(target, posting, false, timeoutMs);
+  }
+  return { ...last, sentAtMs: first.sentAtMs, attempts };
+}
+
 export interface FaultLoadOptions {
   readonly httpUrl: string;
   readonly concurrency: number;
   /** A request without an answer after this long counts as hung (status 0). */
   readonly requestTimeoutMs: number;
+  /**
+   * Every POST carries an Idempotency-Key and is retried with it until a definite
+   * answer: nothing should then be left in doubt.
+   */
+  readonly keyed?: boolean;
 }
 
 export interface FaultLoad {
   readonly answers: readonly TimedAnswer[];
+  /** Requests sent beyond the first for the same posting (keyed loads only). */
+  retryCount(): number;
   inFlightCount(): number;
   /** Stops sending and resolves once every request in flight has its outcome. */
   stop(): Promise<void>;
@@ -106,12 +161,21 @@ export function startFaultLoad(options: FaultLoadOptions): FaultLoad {
   let running = true;
   let inFlight = 0;
 
+  let retries = 0;
+
   const worker = async () => {
     while (running) {
-      const kind: TransactionKindCode = Math.random() < 0.5 ? 'c' : 'd';
+      const posting = planPosting(Math.random() < 0.5 ? 'c' : 'd', options.keyed === true);
       inFlight++;
-      const answer = await postTransaction(target, kind, false, options.requestTimeoutMs);
+      const { attempts, ...answer } =
+        posting.idempotencyKey === undefined
+          ? {
+              attempts: 1,
+              ...(await postTransaction(target, posting, false, options.requestTimeoutMs)),
+            }
+          : await postUntilDefinite(target, posting, options.requestTimeoutMs);
       inFlight--;
+      retries += attempts - 1;
       answers.push(answer);
       if (answer.status === 0 || answer.status >= 500) {
         await new Promise((resolve) => setTimeout(resolve, PAUSE_AFTER_ERROR_MS));
@@ -122,6 +186,7 @@ export function startFaultLoad(options: FaultLoadOptions): FaultLoad {
   return {
     answers,
     inFlightCount: () => inFlight,
+    retryCount: () => retries,
     async stop() {
       running = false;
       await Promise.all(workers);
@@ -165,7 +230,8 @@ export async function blastCredits(options: BlastOptions): Promise<BlastResult> 
       nowMs: () => performance.now(),
       outstandingMax: options.outstandingMax,
       send: async () => {
-        answers.push(await postTransaction(target, 'c', agent, options.requestTimeoutMs));
+        const posting = planPosting('c', false);
+        answers.push(await postTransaction(target, posting, agent, options.requestTimeoutMs));
       },
     });
     return { answers, skippedCount };
