@@ -16,6 +16,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { detectCgroups, placeProcess, placeProcessTree } from './cgroups.js';
 import { findNginx } from './nginx.js';
+import { PostgresSetupError } from './postgres-binaries.js';
 import {
   type Balancer,
   type ComponentName,
@@ -169,7 +170,10 @@ try {
 
   if (signalled !== undefined) shutdown(signalled);
 } catch (error) {
-  const message = error instanceof StackStartError ? error.message : (error as Error).stack;
+  // One sentence for a person; the stack trace only when asked for (LOG_LEVEL=debug).
+  const known = error instanceof StackStartError || error instanceof PostgresSetupError;
+  const debug = process.env.LOG_LEVEL === 'debug' || process.env.LOG_LEVEL === 'trace';
+  const message = !known && debug ? (error as Error).stack : (error as Error).message;
   console.error(`stack: cannot start: ${message}`);
   process.exit(1);
 }
