@@ -35,6 +35,8 @@ export interface StackProcessOptions {
    * inside the stack's work directory, deleted by stop().
    */
   readonly dataDir?: string;
+  /** The project tree whose dist/stack/main.js to run, and the cwd (default: this one). */
+  readonly projectDir?: string;
 }
 
 export const STACK_MAIN = 'dist/stack/main.js';
@@ -59,8 +61,9 @@ export async function startStackProcess(
   const dataDir = options.dataDir ?? path.join(workDir, 'postgres');
   const httpPort = testPort();
   const ledgerAddress = `127.0.0.1:${testPort()}`;
+  const projectDir = options.projectDir ?? process.cwd();
   const args = [
-    STACK_MAIN,
+    path.join(projectDir, STACK_MAIN),
     '--port',
     String(httpPort),
     '--postgres-port',
@@ -74,6 +77,7 @@ export async function startStackProcess(
     ...extraArgs,
   ];
   const child = spawn(process.execPath, args, {
+    cwd: projectDir,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
