@@ -165,6 +165,7 @@ try {
   log(
     `  PostgreSQL ${stack.databaseUrl.replace(/:[^:@/]*@/, ':***@')}${pids.postgres ? `   (pid ${pids.postgres})` : ''}`,
   );
+  if (stack.credentialsFile !== undefined) log(`  passwords  ${stack.credentialsFile}`);
   log('  try: curl -s ' + `${stack.httpUrl}/clientes/1/extrato`);
   log('Ctrl-C stops everything.');
 

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { nginxArguments, writeNginxConfig } from './nginx.js';
 import { type Login, type RunningPostgres, startPostgres } from './postgres.js';
 import { removeDataDir } from './postgres-binaries.js';
+import { CREDENTIALS_FILE } from './postgres-credentials.js';
 import { DURABLE_SETTINGS, RINHA_SETTINGS } from './postgres-settings.js';
 import { ensureSchema } from './schema.js';
 
@@ -60,7 +61,10 @@ export interface StackOptions {
 
 export interface RunningStack {
   readonly httpUrl: string;
+  /** The superuser's URL (the ledger itself logs in as its own role). */
   readonly databaseUrl: string;
+  /** Where the embedded PostgreSQL's passwords are kept; undefined for an external one. */
+  readonly credentialsFile: string | undefined;
   readonly startupMs: number;
   /** The live process id of each component. */
   pids(): Partial<Record<ComponentName, number>>;
@@ -353,6 +357,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     return {
       httpUrl,
       databaseUrl,
+      // By the path asked for: as root it may be a link to the real directory.
+      credentialsFile: supervisor.postgres && path.join(options.dataDir, CREDENTIALS_FILE),
       startupMs: Date.now() - startedAt,
       pids: () => ({ ...supervisor.pids }),
       stop: () => supervisor.stop(),
