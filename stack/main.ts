@@ -166,7 +166,7 @@ try {
     `  PostgreSQL ${stack.databaseUrl.replace(/:[^:@/]*@/, ':***@')}${pids.postgres ? `   (pid ${pids.postgres})` : ''}`,
   );
   if (stack.credentialsFile !== undefined) log(`  passwords  ${stack.credentialsFile}`);
-  log('  try: curl -s ' + `${stack.httpUrl}/clientes/1/extrato`);
+  log(`  try: curl -s ${stack.httpUrl}/clientes/1/extrato`);
   log('Ctrl-C stops everything.');
 
   if (signalled !== undefined) shutdown(signalled);

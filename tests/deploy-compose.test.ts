@@ -110,14 +110,14 @@ describe('docker-compose.yml', () => {
     ],
     [
       'the ledger as superuser',
-      'DATABASE_URL: postgres://ledger:${LEDGER_DATABASE_PASSWORD:-ledger-change-me}@',
-      'DATABASE_URL: postgres://postgres:${POSTGRES_PASSWORD:-postgres-change-me}@',
+      `DATABASE_URL: postgres://ledger:\${LEDGER_DATABASE_PASSWORD:-ledger-change-me}@`,
+      `DATABASE_URL: postgres://postgres:\${POSTGRES_PASSWORD:-postgres-change-me}@`,
       /ledger: must log in as the ledger role, not postgres/,
     ],
     [
       'one password for both',
-      'LEDGER_DATABASE_PASSWORD: ${LEDGER_DATABASE_PASSWORD:-ledger-change-me}',
-      'LEDGER_DATABASE_PASSWORD: ${POSTGRES_PASSWORD:-postgres-change-me}',
+      `LEDGER_DATABASE_PASSWORD: \${LEDGER_DATABASE_PASSWORD:-ledger-change-me}`,
+      `LEDGER_DATABASE_PASSWORD: \${POSTGRES_PASSWORD:-postgres-change-me}`,
       /password must be LEDGER_DATABASE_PASSWORD's, its own/,
     ],
     [
