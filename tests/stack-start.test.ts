@@ -7,13 +7,28 @@
 // built project (node_modules hard-linked) inside a fresh mode-700 directory, started
 // from there on its default data directory, `.data/postgres`.
 import { execFileSync } from 'node:child_process';
-import { cpSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import {
+  chownSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeDataDir } from '../stack/postgres-binaries.js';
-import { createDataDir, type StackProcess, startStackProcess } from './support/stack-process.js';
+import {
+  createDataDir,
+  type StackProcess,
+  type StackProcessOptions,
+  startStackProcess,
+} from './support/stack-process.js';
 
 const IS_ROOT = process.getuid?.() === 0;
 /**
@@ -62,8 +77,11 @@ async function ledgerSessionUsers(stack: StackProcess): Promise<string[]> {
 }
 
 /** Starts, posts, stops, starts again on the same data: both starts must be clean. */
-async function startTwice(dataDir: string, projectDir?: string): Promise<StackProcess[]> {
-  const options = projectDir === undefined ? { dataDir } : { dataDir, projectDir };
+async function startTwice(
+  dataDir: string,
+  extra: Omit<StackProcessOptions, 'dataDir'> = {},
+): Promise<StackProcess[]> {
+  const options = { ...extra, dataDir };
   const first = await startStackProcess([], {}, options);
   try {
     expect(await postCredit(first, 'first')).toEqual({ limite: 100000, saldo: 7 });
@@ -94,28 +112,54 @@ describe('a clean start', () => {
 
 describe.skipIf(!IS_ROOT)('as root, from a clone inside a private directory', () => {
   // Skipped unless root: only root runs PostgreSQL as another user, the case at stake.
-  const privateDir = mkdtempSync(path.join(tmpdir(), 'ledger-private-'));
-  const projectDir = path.join(privateDir, 'repo');
-  const dataDir = path.join(projectDir, '.data', 'postgres');
-  afterAll(() => {
-    removeDataDir(dataDir);
-    rmSync(privateDir, { recursive: true, force: true });
-  });
-
   it('starts, serves and restarts on its default data directory', async () => {
-    expect(statSync(privateDir).mode & 0o777).toBe(0o700);
-    mkdirSync(projectDir);
-    for (const file of ['dist', 'init.sql', 'ledger-role.sql', 'package.json']) {
-      cpSync(file, path.join(projectDir, file), { recursive: true });
+    const privateDir = mkdtempSync(path.join(tmpdir(), 'ledger-private-'));
+    const projectDir = path.join(privateDir, 'repo');
+    const dataDir = path.join(projectDir, '.data', 'postgres');
+    try {
+      expect(statSync(privateDir).mode & 0o777).toBe(0o700);
+      mkdirSync(projectDir);
+      for (const file of ['dist', 'init.sql', 'ledger-role.sql', 'package.json']) {
+        cpSync(file, path.join(projectDir, file), { recursive: true });
+      }
+      // Hard links: a full copy of the dependencies in a second, without the disk.
+      execFileSync('cp', ['-al', 'node_modules', path.join(projectDir, 'node_modules')]);
+
+      const [first] = await startTwice(dataDir, { projectDir });
+      expect(first?.output()).not.toContain('EACCES');
+
+      // The data lives where the postgres user can reach it, named by .data/postgres;
+      // --fresh (removeDataDir) deletes both the link and the data.
+      expect(lstatSync(dataDir).isSymbolicLink()).toBe(true);
+      const target = readlinkSync(dataDir);
+      expect(target).toMatch(/^\/var\/lib\/crebitos-ledger\/[0-9a-f]{16}\/postgres$/);
+      expect(statSync(target).uid).toBe(Number(execFileSync('id', ['-u', 'postgres'])));
+      removeDataDir(dataDir);
+      expect([existsSync(dataDir), existsSync(path.dirname(target))]).toEqual([false, false]);
+    } finally {
+      removeDataDir(dataDir);
+      rmSync(privateDir, { recursive: true, force: true });
     }
-    // Hard links: a full copy of the dependencies in a second, without the disk.
-    execFileSync('cp', ['-al', 'node_modules', path.join(projectDir, 'node_modules')]);
-
-    const [first] = await startTwice(dataDir, projectDir);
-
-    // The data lives where the postgres user can reach it, named by .data/postgres.
-    expect(lstatSync(dataDir).isSymbolicLink()).toBe(true);
-    expect(readlinkSync(dataDir)).toMatch(/^\/var\/lib\/crebitos-ledger\/[0-9a-f]{16}\/postgres$/);
-    expect(first?.output()).not.toContain('EACCES');
   }, 150_000);
+});
+
+describe.skipIf(!IS_ROOT)('as an ordinary user', () => {
+  // Skipped unless root, who alone can become another user; as an ordinary user, the
+  // clean-start test above is already this case.
+  it('starts, serves and restarts, with PostgreSQL running as that user', async () => {
+    const dataDir = createDataDir();
+    try {
+      const user = {
+        uid: Number(execFileSync('id', ['-u', 'nobody']).toString()),
+        gid: Number(execFileSync('id', ['-g', 'nobody']).toString()),
+      };
+      chownSync(path.dirname(dataDir), user.uid, user.gid);
+      await startTwice(dataDir, { user });
+      expect(statSync(dataDir).uid).toBe(user.uid);
+      const credentials = statSync(path.join(dataDir, 'ledger-credentials.json'));
+      expect([credentials.uid, credentials.mode & 0o777]).toEqual([user.uid, 0o600]);
+    } finally {
+      rmSync(path.dirname(dataDir), { recursive: true, force: true });
+    }
+  }, 120_000);
 });

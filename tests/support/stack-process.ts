@@ -4,7 +4,7 @@
 // outlive the process (restart on the same database) passes its own data directory,
 // which stop() then leaves in place.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { testPort } from './ports.js';
@@ -37,6 +37,8 @@ export interface StackProcessOptions {
   readonly dataDir?: string;
   /** The project tree whose dist/stack/main.js to run, and the cwd (default: this one). */
   readonly projectDir?: string;
+  /** Run the stack as this user (root only), who then owns the work directory. */
+  readonly user?: { readonly uid: number; readonly gid: number };
 }
 
 export const STACK_MAIN = 'dist/stack/main.js';
@@ -57,6 +59,7 @@ export async function startStackProcess(
   const workDir = mkdtempSync(path.join(tmpdir(), 'ledger-stack-'));
   // Run as root, PostgreSQL runs as a `postgres` user that must reach its data directory.
   chmodSync(workDir, 0o755);
+  if (options.user !== undefined) chownSync(workDir, options.user.uid, options.user.gid);
   const stateFile = path.join(workDir, 'state.json');
   const dataDir = options.dataDir ?? path.join(workDir, 'postgres');
   const httpPort = testPort();
@@ -78,6 +81,7 @@ export async function startStackProcess(
   ];
   const child = spawn(process.execPath, args, {
     cwd: projectDir,
+    ...options.user,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
