@@ -6,7 +6,8 @@
 //   --postgres-port N  embedded PostgreSQL (5433) --ledger-address H:P (127.0.0.1:50051)
 //   --balancer B       cluster (node:cluster in this process; the default, needs nothing)
 //                      or nginx (an installed nginx, facades on Unix sockets; as Envoy)
-//   --state-file F     write {httpUrl, databaseUrl, pids} as JSON, kept current (for tools)
+//   --state-file F     write {httpUrl, databaseUrl, pids} as JSON (mode 0600: the URL is
+//                      the superuser's, password included), kept current (for tools)
 //   --cgroup-parent G  place each component in the control group G/<component>, made
 //                      beforehand by the launching process, relative to its own groups
 //                      (the budget benchmark, scripts/bench-stack.ts)
@@ -100,7 +101,8 @@ function writeState(): void {
     databaseUrl: stackRef.databaseUrl,
     pids: stackRef.pids(),
   };
-  writeFileSync(`${file}.tmp`, JSON.stringify(state));
+  // Private: databaseUrl carries the superuser's password.
+  writeFileSync(`${file}.tmp`, JSON.stringify(state), { mode: 0o600 });
   renameSync(`${file}.tmp`, file);
 }
 
