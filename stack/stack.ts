@@ -12,7 +12,9 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nginxArguments, writeNginxConfig } from './nginx.js';
-import { type RunningPostgres, startPostgres } from './postgres.js';
+import { type Login, type RunningPostgres, startPostgres } from './postgres.js';
+import { removeDataDir } from './postgres-binaries.js';
+import { CREDENTIALS_FILE } from './postgres-credentials.js';
 import { DURABLE_SETTINGS, RINHA_SETTINGS } from './postgres-settings.js';
 import { ensureSchema } from './schema.js';
 
@@ -59,7 +61,10 @@ export interface StackOptions {
 
 export interface RunningStack {
   readonly httpUrl: string;
+  /** The superuser's URL (the ledger itself logs in as its own role). */
   readonly databaseUrl: string;
+  /** Where the embedded PostgreSQL's passwords are kept; undefined for an external one. */
+  readonly credentialsFile: string | undefined;
   readonly startupMs: number;
   /** The live process id of each component. */
   pids(): Partial<Record<ComponentName, number>>;
@@ -295,13 +300,21 @@ async function launchFacades(
 async function launchAll(supervisor: Supervisor, options: StackOptions): Promise<string> {
   let databaseUrl = options.databaseUrl;
   let ledgerDatabaseUrl = options.databaseUrl;
+  let ledgerLogin: Login | undefined;
   if (databaseUrl === undefined) {
-    if (options.fresh) rmSync(options.dataDir, { recursive: true, force: true });
+    if (options.fresh) removeDataDir(options.dataDir);
     await supervisor.launchPostgres();
-    databaseUrl = supervisor.postgres?.url(DATABASE_NAME) as string;
-    ledgerDatabaseUrl = supervisor.postgres?.socketUrl(DATABASE_NAME) as string;
+    const postgres = supervisor.postgres as RunningPostgres;
+    databaseUrl = postgres.url(DATABASE_NAME);
+    // The ledger logs in as its own role, which owns nothing (ledger-role.sql).
+    ledgerLogin = postgres.credentials.ledger;
+    ledgerDatabaseUrl = postgres.socketUrl(DATABASE_NAME, ledgerLogin);
   }
-  await ensureSchema(databaseUrl, path.join(PROJECT_DIR, 'init.sql'));
+  await ensureSchema(
+    databaseUrl,
+    path.join(PROJECT_DIR, 'init.sql'),
+    ledgerLogin && { login: ledgerLogin, sqlPath: path.join(PROJECT_DIR, 'ledger-role.sql') },
+  );
   const childEnv = { ...process.env, ...options.childEnv };
   // Services on one host talk over Unix sockets: less kernel work than loopback TCP.
   const ledgerSocketPath = path.join(path.dirname(options.dataDir), 'ledger.sock');
@@ -344,6 +357,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     return {
       httpUrl,
       databaseUrl,
+      // By the path asked for: as root it may be a link to the real directory.
+      credentialsFile: supervisor.postgres && path.join(options.dataDir, CREDENTIALS_FILE),
       startupMs: Date.now() - startedAt,
       pids: () => ({ ...supervisor.pids }),
       stop: () => supervisor.stop(),

@@ -1,7 +1,8 @@
 // Goal: docker-compose.yml and docker-compose.rinha.yml follow the Rinha rules and
 // ours: limits within 1.5 CPU and 550MB, health checks, restart policies, pinned
-// images, only 9999 and 50051 published, start order by health, PostgreSQL durable by
-// default, and an override that switches synchronous_commit off and nothing else.
+// images, only the balancer's 9999 published (never the ledger's plaintext gRPC), start
+// order by health, PostgreSQL durable by default, the ledger logging in as its own role,
+// and an override that switches synchronous_commit off and nothing else.
 // Method: parse the files and run the rules of tests/support/compose-rules.ts; each
 // rule is shown failing on a deliberately broken copy. When Debian's docker-compose
 // 1.29 is installed, it validates both files too (on a copy without start_interval,
@@ -14,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type ComposeFile,
   checkBudget,
+  checkOnlyBalancerPublishes,
   checkPostgres,
   checkPublishedPorts,
   checkRinhaOverride,
@@ -24,7 +26,7 @@ import {
 
 const COMPOSE_YAML = readFileSync('docker-compose.yml', 'utf8');
 const RINHA_YAML = readFileSync('docker-compose.rinha.yml', 'utf8');
-const PUBLISHED = { envoy: ['9999'], ledger: ['50051'] };
+const PUBLISHED = { envoy: ['9999'] };
 const START_ORDER = {
   ledger: ['postgres'],
   facade1: ['ledger'],
@@ -37,6 +39,7 @@ function allRules(compose: ComposeFile): string[] {
     ...checkBudget(compose),
     ...checkServiceBasics(compose),
     ...checkPublishedPorts(compose, PUBLISHED),
+    ...checkOnlyBalancerPublishes(compose, 'envoy'),
     ...checkStartOrder(compose, START_ORDER),
     ...checkPostgres(compose),
   ];
@@ -83,9 +86,45 @@ describe('docker-compose.yml', () => {
     ],
     [
       'a facade published',
-      /( +)expose:\n/,
-      '$1ports: ["8080:8080"]\n$1expose:\n',
+      /( +)expose:\n( +)- "8080"\n/,
+      '$1ports: ["8080:8080"]\n$1expose:\n$2- "8080"\n',
       /facade1: publishes \[8080\]/,
+    ],
+    [
+      "the ledger's gRPC published",
+      /( +)expose:\n( +)- "50051"\n/,
+      '$1ports: ["50051:50051"]\n',
+      /ledger: publishes \[50051\]; only envoy may publish a port/,
+    ],
+    [
+      "the ledger's gRPC published on loopback",
+      /( +)expose:\n( +)- "50051"\n/,
+      '$1ports: ["127.0.0.1:50051:50051"]\n',
+      /ledger: publishes \[50051\]; only envoy may publish a port/,
+    ],
+    [
+      'a port bound to all interfaces',
+      '"9999:9999"',
+      '"0.0.0.0:9999:9999"',
+      /envoy: binds a published port to all interfaces explicitly/,
+    ],
+    [
+      'the ledger as superuser',
+      `DATABASE_URL: postgres://ledger:\${LEDGER_DATABASE_PASSWORD:-ledger-change-me}@`,
+      `DATABASE_URL: postgres://postgres:\${POSTGRES_PASSWORD:-postgres-change-me}@`,
+      /ledger: must log in as the ledger role, not postgres/,
+    ],
+    [
+      'one password for both',
+      `LEDGER_DATABASE_PASSWORD: \${LEDGER_DATABASE_PASSWORD:-ledger-change-me}`,
+      `LEDGER_DATABASE_PASSWORD: \${POSTGRES_PASSWORD:-postgres-change-me}`,
+      /password must be LEDGER_DATABASE_PASSWORD's, its own/,
+    ],
+    [
+      'the ledger role not created',
+      './ledger-role.sql:/docker-entrypoint-initdb.d/ledger-role.sql:ro',
+      './ledger-role.sql:/ledger-role.sql:ro',
+      /ledger-role\.sql must be mounted/,
     ],
     [
       'a start without health',
@@ -175,7 +214,8 @@ function dockerComposeConfig(files: Record<string, string>): string {
     for (const [name, text] of Object.entries(files)) {
       writeFileSync(path.join(dir, name), text.replace(/^ *start_interval: .*\n/gm, ''));
     }
-    for (const name of ['init.sql', 'envoy.yaml']) copyFileSync(name, path.join(dir, name));
+    for (const name of ['init.sql', 'ledger-role.sql', 'envoy.yaml'])
+      copyFileSync(name, path.join(dir, name));
     const args = Object.keys(files).flatMap((name) => ['-f', name]);
     execFileSync('docker-compose', [...args, 'config', '-q'], { cwd: dir, stdio: 'pipe' });
     return '';

@@ -122,7 +122,37 @@ function publishedPorts(service: Record<string, unknown>): string[] {
   });
 }
 
-/** Only Envoy's 9999 and the ledger's 50051 reach the host; never the database. */
+/** The host IP a published port is bound to; '' when it is bound to all interfaces. */
+function hostIps(service: Record<string, unknown>): string[] {
+  const ports = service.ports;
+  if (!Array.isArray(ports)) return [];
+  return ports.map((port) => {
+    if (isRecord(port)) return String(port.host_ip ?? '');
+    const parts = String(port).split(':');
+    return parts.length >= 3 ? parts.slice(0, -2).join(':') : '';
+  });
+}
+
+/**
+ * Only the balancer reaches the host: every other service (the ledger's plaintext gRPC,
+ * the database, the facades) stays on the compose network, and no port is ever bound
+ * to all interfaces explicitly.
+ */
+export function checkOnlyBalancerPublishes(compose: ComposeFile, balancer: string): string[] {
+  const problems: string[] = [];
+  for (const [name, service] of Object.entries(compose.services)) {
+    const published = publishedPorts(service);
+    if (name !== balancer && published.length > 0) {
+      problems.push(`${name}: publishes [${published}]; only ${balancer} may publish a port`);
+    }
+    if (hostIps(service).some((ip) => ['0.0.0.0', '::', '[::]'].includes(ip))) {
+      problems.push(`${name}: binds a published port to all interfaces explicitly`);
+    }
+  }
+  return problems;
+}
+
+/** Only Envoy's 9999 reaches the host; never the ledger or the database. */
 export function checkPublishedPorts(compose: ComposeFile, expected: Record<string, string[]>) {
   const problems: string[] = [];
   for (const [name, service] of Object.entries(compose.services)) {
@@ -186,6 +216,31 @@ export function checkPostgres(compose: ComposeFile): string[] {
   const volumes = Array.isArray(postgres.volumes) ? postgres.volumes.map(String) : [];
   if (!volumes.includes('./init.sql:/docker-entrypoint-initdb.d/init.sql:ro')) {
     problems.push('postgres: init.sql must be mounted read-only into docker-entrypoint-initdb.d');
+  }
+  if (!volumes.includes('./ledger-role.sql:/docker-entrypoint-initdb.d/ledger-role.sql:ro')) {
+    problems.push('postgres: ledger-role.sql must be mounted read-only after init.sql');
+  }
+  return [...problems, ...checkLedgerLogin(compose)];
+}
+
+/** The ledger logs in as its own role, with its own password, never as the superuser. */
+function checkLedgerLogin(compose: ComposeFile): string[] {
+  const environment = pick(compose.services.postgres, 'environment');
+  const superuser = String(pick(environment, 'POSTGRES_USER') ?? 'postgres');
+  const superuserPassword = String(pick(environment, 'POSTGRES_PASSWORD'));
+  const ledgerPassword = String(pick(environment, 'LEDGER_DATABASE_PASSWORD'));
+  let url: URL;
+  try {
+    url = new URL(String(pick(compose.services.ledger, 'environment', 'DATABASE_URL')));
+  } catch {
+    return ['ledger: DATABASE_URL must be a URL'];
+  }
+  const problems: string[] = [];
+  if (url.username !== 'ledger' || url.username === superuser) {
+    problems.push(`ledger: must log in as the ledger role, not ${url.username}`);
+  }
+  if (decodeURIComponent(url.password) !== ledgerPassword || ledgerPassword === superuserPassword) {
+    problems.push("ledger: DATABASE_URL's password must be LEDGER_DATABASE_PASSWORD's, its own");
   }
   return problems;
 }

@@ -18,8 +18,10 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+/** As the superuser, whose password global setup's server generated. */
 function urlFor(database: string): string {
-  return `postgres://postgres:postgres@127.0.0.1:${inject('postgresPort')}/${database}`;
+  const password = inject('postgresPassword');
+  return `postgres://postgres:${password}@127.0.0.1:${inject('postgresPort')}/${database}`;
 }
 
 export async function createTestDatabase(): Promise<TestDatabase> {

@@ -4,7 +4,7 @@
 // outlive the process (restart on the same database) passes its own data directory,
 // which stop() then leaves in place.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { testPort } from './ports.js';
@@ -35,6 +35,10 @@ export interface StackProcessOptions {
    * inside the stack's work directory, deleted by stop().
    */
   readonly dataDir?: string;
+  /** The project tree whose dist/stack/main.js to run, and the cwd (default: this one). */
+  readonly projectDir?: string;
+  /** Run the stack as this user (root only), who then owns the work directory. */
+  readonly user?: { readonly uid: number; readonly gid: number };
 }
 
 export const STACK_MAIN = 'dist/stack/main.js';
@@ -55,12 +59,14 @@ export async function startStackProcess(
   const workDir = mkdtempSync(path.join(tmpdir(), 'ledger-stack-'));
   // Run as root, PostgreSQL runs as a `postgres` user that must reach its data directory.
   chmodSync(workDir, 0o755);
+  if (options.user !== undefined) chownSync(workDir, options.user.uid, options.user.gid);
   const stateFile = path.join(workDir, 'state.json');
   const dataDir = options.dataDir ?? path.join(workDir, 'postgres');
   const httpPort = testPort();
   const ledgerAddress = `127.0.0.1:${testPort()}`;
+  const projectDir = options.projectDir ?? process.cwd();
   const args = [
-    STACK_MAIN,
+    path.join(projectDir, STACK_MAIN),
     '--port',
     String(httpPort),
     '--postgres-port',
@@ -74,6 +80,8 @@ export async function startStackProcess(
     ...extraArgs,
   ];
   const child = spawn(process.execPath, args, {
+    cwd: projectDir,
+    ...options.user,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
