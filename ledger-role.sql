@@ -1,6 +1,6 @@
 -- The ledger's own database role: it logs in, owns nothing, and may do only what the
--- ledger does (read both tables, move a balance, record a transaction, call the
--- functions). It cannot change a limit, alter or drop a table, or read other roles.
+-- ledger does (read the tables, move a balance, record a transaction and its
+-- idempotency key, prune old keys, call the functions). It cannot change a limit, alter or drop a table, or read other roles.
 --
 -- In compose, PostgreSQL's docker-entrypoint-initdb.d runs this whole file with psql
 -- after init.sql (files run in name order), taking the password from the container's
@@ -19,5 +19,7 @@ GRANT SELECT ON clients TO ledger;
 GRANT UPDATE (balance_cents) ON clients TO ledger;
 -- The identity column needs no grant on its sequence: INSERT covers it.
 GRANT SELECT, INSERT ON transactions TO ledger;
+-- Idempotency keys are recorded with their posting and pruned past their retention.
+GRANT SELECT, INSERT, DELETE ON idempotency_keys TO ledger;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO ledger;
 -- END GRANTS

@@ -68,7 +68,8 @@ describe.skipIf(psqlMajor() < 15)('ledger-role.sql under docker-entrypoint-initd
     await client.connect();
     try {
       const posted = await client.query(
-        `SELECT outcome, balance_cents FROM post_transaction(2, 5, 'c', 'compose', 1000)`,
+        `SELECT outcome, balance_cents
+           FROM post_transactions('{2}', '{5}', '{c}', '{compose}', '{compose-key}', 1000)`,
       );
       expect(posted.rows).toEqual([{ outcome: 'applied', balance_cents: '5' }]);
       await expect(client.query('UPDATE clients SET limit_cents = 0')).rejects.toMatchObject({

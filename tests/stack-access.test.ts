@@ -83,7 +83,8 @@ describe('embedded PostgreSQL access', () => {
     const rows = await asLogin(
       postgres,
       postgres.credentials.ledger,
-      `SELECT outcome, balance_cents FROM post_transaction(1, 100, 'c', 'access', 1000)`,
+      `SELECT outcome, balance_cents
+         FROM post_transactions('{1}', '{100}', '{c}', '{access}', '{access-key}', 1000)`,
     );
     expect(rows).toEqual([{ outcome: 'applied', balance_cents: '100' }]);
     const recorded = await asLogin(
@@ -104,7 +105,7 @@ describe('embedded PostgreSQL access', () => {
     ['create a role', 'CREATE ROLE intruder'],
     [
       'replace a function',
-      'CREATE OR REPLACE FUNCTION post_transaction() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql',
+      'CREATE OR REPLACE FUNCTION post_transactions() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql',
     ],
   ])('refuses the ledger role to %s', async (_what, sql) => {
     const before = await asLogin(

@@ -31,19 +31,12 @@ import {
 } from './support/stack-process.js';
 
 const IS_ROOT = process.getuid?.() === 0;
-/**
- * The one warning a first start still prints: the ledger's warm-up, whose lock budget
- * is shorter than the first call of the batch function (issue 14, item 2). It is fixed
- * in ledger-service/db.ts on another branch; delete this exception when that lands.
- */
-const KNOWN_WARM_UP_WARNING = 'database warm-up failed';
 
 /** Lines a person would read as trouble: pino levels 40+ (JSON or pretty), stack frames. */
 function troubleLines(output: string): string[] {
   return output
     .split('\n')
-    .filter((line) => /"level":[4-6]0|\b(WARN|ERROR|FATAL)\b|^\s+at |Error:/.test(line))
-    .filter((line) => !line.includes(KNOWN_WARM_UP_WARNING));
+    .filter((line) => /"level":[4-6]0|\b(WARN|ERROR|FATAL)\b|^\s+at |Error:/.test(line));
 }
 
 async function postCredit(stack: StackProcess, description: string): Promise<unknown> {
