@@ -1,6 +1,7 @@
 // Builds the facade's Fastify app without listening, so tests build the real thing:
-// the two Rinha routes translated into ledger gRPC calls, health endpoints for the
-// load balancer, and every refusal answered with a JSON error from one table.
+// the two Rinha routes translated into ledger gRPC calls (rinha-routes.ts), health
+// endpoints for the load balancer, the OpenAPI document at /openapi.json, and every
+// refusal answered with a JSON error from one table.
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
@@ -10,29 +11,15 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { Logger } from '../common/logger.js';
-import { describeInvalidDescription } from '../proto/rules.js';
 import { answerClientError, refuseConnect } from './client-errors.js';
 import type { FacadeConfig } from './config.js';
 import { inConnectionOrder } from './connection-order.js';
-import {
-  ERROR_RESPONSE_SCHEMA,
-  EXTRATO_RESPONSE_SCHEMA,
-  parseClientId,
-  TRANSACAO_BODY_SCHEMA,
-  TRANSACAO_RESPONSE_SCHEMA,
-  type TransacaoBody,
-  toExtratoResponse,
-  toPostTransactionRequest,
-  toTransacaoResponse,
-} from './contract.js';
-import {
-  FASTIFY_CODE_TO_HTTP,
-  HTTP_ERRORS,
-  type HttpError,
-  LEDGER_STATUS_TO_HTTP,
-} from './http-errors.js';
+import { sendError } from './error-reply.js';
+import { FASTIFY_CODE_TO_HTTP, HTTP_ERRORS } from './http-errors.js';
 import { parseJsonStrictly, refuseUnreadableRequest } from './json-body.js';
-import type { LedgerClient, LedgerReply } from './ledger-client.js';
+import type { LedgerClient } from './ledger-client.js';
+import { addOpenApi, addOpenApiRoute } from './openapi.js';
+import { addRinhaRoutes } from './rinha-routes.js';
 
 export const HEALTH_PATH = '/healthz';
 export const READY_PATH = '/readyz';
@@ -49,22 +36,6 @@ export interface FacadeDependencies {
   readonly ledger: LedgerClient;
   readonly logger: Logger;
 }
-
-function sendError(reply: FastifyReply, error: HttpError, message: string) {
-  return reply.code(error.statusCode).send({ error: error.error, message });
-}
-
-function sendLedgerFailure(
-  reply: FastifyReply,
-  failure: Extract<LedgerReply<unknown>, { ok: false }>,
-) {
-  return sendError(reply, LEDGER_STATUS_TO_HTTP[failure.code], failure.details);
-}
-
-const errorResponses = {
-  '4xx': ERROR_RESPONSE_SCHEMA,
-  '5xx': ERROR_RESPONSE_SCHEMA,
-};
 
 function createFastify(config: FacadeConfig, logger: Logger): FastifyInstance {
   const timeoutCheckIntervalMs = Math.max(
@@ -126,60 +97,16 @@ function addRefusals(app: FastifyInstance, config: FacadeConfig): void {
   );
 }
 
-// A path id that cannot name a client is a 404 before the body is even read.
-function clientIdHook(request: FastifyRequest, reply: FastifyReply, done: () => void) {
-  const { id } = request.params as { id: string };
-  if (parseClientId(id) === null) {
-    sendError(reply, HTTP_ERRORS.clientNotFound, `client ${JSON.stringify(id)} not found`);
-  } else {
-    done();
-  }
-}
-
-function addRinhaRoutes(app: FastifyInstance, config: FacadeConfig, ledger: LedgerClient): void {
-  app.post<{ Params: { id: string }; Body: TransacaoBody }>(
-    '/clientes/:id/transacoes',
-    {
-      onRequest: clientIdHook,
-      schema: {
-        body: TRANSACAO_BODY_SCHEMA,
-        response: { 200: TRANSACAO_RESPONSE_SCHEMA, ...errorResponses },
-      },
-    },
-    async (request, reply) => {
-      const clientId = parseClientId(request.params.id) as number;
-      const descriptionProblem = describeInvalidDescription(request.body.descricao);
-      if (descriptionProblem !== null) {
-        return sendError(reply, HTTP_ERRORS.invalidTransaction, `descricao ${descriptionProblem}`);
-      }
-      const result = await ledger.postTransaction(
-        toPostTransactionRequest(clientId, request.body),
-        config.ledgerTimeoutMs,
-      );
-      if (!result.ok) return sendLedgerFailure(reply, result);
-      return reply.code(200).send(toTransacaoResponse(result.value));
-    },
-  );
-
-  app.get<{ Params: { id: string } }>(
-    '/clientes/:id/extrato',
-    {
-      onRequest: clientIdHook,
-      schema: { response: { 200: EXTRATO_RESPONSE_SCHEMA, ...errorResponses } },
-    },
-    async (request, reply) => {
-      const clientId = parseClientId(request.params.id) as number;
-      const result = await ledger.getStatement(clientId, config.ledgerTimeoutMs);
-      if (!result.ok) return sendLedgerFailure(reply, result);
-      return reply.code(200).send(toExtratoResponse(result.value));
-    },
-  );
-}
-
 export function buildApp({ config, ledger, logger }: FacadeDependencies): FastifyInstance {
   const app = createFastify(config, logger);
   addRefusals(app, config);
-  addRinhaRoutes(app, config, ledger);
+  addOpenApi(app);
+  // Registered after the generator, so that its onRoute hook sees these routes.
+  void app.register((scope, _options, done) => {
+    addRinhaRoutes(scope, config, ledger);
+    addOpenApiRoute(scope);
+    done();
+  });
 
   // The pid tells which process answered: round robin is visible from outside.
   app.get(HEALTH_PATH, async () => ({ status: 'ok', pid: process.pid }));

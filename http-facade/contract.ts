@@ -36,12 +36,15 @@ export const TRANSACAO_BODY_SCHEMA = {
 } as const;
 
 export const TRANSACAO_RESPONSE_SCHEMA = {
+  description:
+    'Applied (or, with Idempotency-Replayed, applied earlier): limit and balance after it.',
   type: 'object',
   required: ['limite', 'saldo'],
   properties: { limite: { type: 'integer' }, saldo: { type: 'integer' } },
 } as const;
 
 export const EXTRATO_RESPONSE_SCHEMA = {
+  description: 'The balance, limit and latest 10 transactions, newest first.',
   type: 'object',
   required: ['saldo', 'ultimas_transacoes'],
   properties: {

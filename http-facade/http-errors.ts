@@ -24,7 +24,8 @@ export const LEDGER_STATUS_TO_HTTP: Readonly<Record<LedgerStatus, HttpError>> = 
   [LedgerStatus.RESOURCE_EXHAUSTED]: unavailable,
   [LedgerStatus.DEADLINE_EXCEEDED]: { statusCode: 504, error: 'ledger_timeout' },
   [LedgerStatus.UNKNOWN]: badGateway,
-  [LedgerStatus.ALREADY_EXISTS]: badGateway,
+  // An idempotency key sent again with a different request: refused, nothing written.
+  [LedgerStatus.ALREADY_EXISTS]: { statusCode: 422, error: 'idempotency_key_reused' },
   [LedgerStatus.PERMISSION_DENIED]: badGateway,
   [LedgerStatus.ABORTED]: unavailable,
   [LedgerStatus.UNIMPLEMENTED]: badGateway,
@@ -38,6 +39,7 @@ export const HTTP_ERRORS = {
   routeNotFound: { statusCode: 404, error: 'not_found' },
   invalidTransaction: { statusCode: 422, error: 'invalid_transaction' },
   invalidJson: { statusCode: 400, error: 'invalid_json' },
+  invalidIdempotencyKey: { statusCode: 400, error: 'invalid_idempotency_key' },
   badRequest: { statusCode: 400, error: 'bad_request' },
   badUrl: { statusCode: 400, error: 'bad_url' },
   missingHost: { statusCode: 400, error: 'missing_host' },

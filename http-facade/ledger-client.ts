@@ -16,9 +16,21 @@ import { LedgerPipeline } from './ledger-pipeline.js';
 export const LedgerStatus = grpc.status;
 export type LedgerStatus = grpc.status;
 
+/**
+ * A call's outcome. A failure marked `replayed` is the recorded refusal of an earlier
+ * posting with the same idempotency key (an OK replay says so in its value).
+ */
 export type LedgerReply<T> =
   | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly code: grpc.status; readonly details: string };
+  | {
+      readonly ok: false;
+      readonly code: grpc.status;
+      readonly details: string;
+      readonly replayed?: boolean;
+    };
+
+/** The unary PostTransaction's trailer marking a replayed refusal (ledger.proto). */
+const REPLAYED_TRAILER = 'idempotency-replayed';
 
 export interface LedgerClient {
   postTransaction(
@@ -56,8 +68,13 @@ interface HealthCheckClient extends grpc.Client {
 
 function settle<T>(resolve: (reply: LedgerReply<T>) => void) {
   return (error: grpc.ServiceError | null, value?: T) => {
-    if (error) resolve({ ok: false, code: error.code, details: error.details });
-    else resolve({ ok: true, value: value as T });
+    if (error === null) {
+      resolve({ ok: true, value: value as T });
+    } else if (error.metadata?.get(REPLAYED_TRAILER)[0] === 'true') {
+      resolve({ ok: false, code: error.code, details: error.details, replayed: true });
+    } else {
+      resolve({ ok: false, code: error.code, details: error.details });
+    }
   };
 }
 

@@ -20,7 +20,13 @@ export const PIPELINE_OPERATIONS_AWAITED_MAX = 1024;
 
 export type PipelineReply<T> =
   | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly code: grpc.status; readonly details: string };
+  | {
+      readonly ok: false;
+      readonly code: grpc.status;
+      readonly details: string;
+      /** The recorded refusal of an earlier posting with the same idempotency key. */
+      readonly replayed?: boolean;
+    };
 
 type Operation = 'postTransaction' | 'getStatement';
 
@@ -104,6 +110,13 @@ export class LedgerPipeline {
         ok: false,
         code: grpc.status.INTERNAL,
         details: 'ledger answered with the wrong result',
+      });
+    } else if (response.replayed) {
+      pending.resolve({
+        ok: false,
+        code: response.statusCode,
+        details: response.statusMessage,
+        replayed: true,
       });
     } else {
       pending.resolve({ ok: false, code: response.statusCode, details: response.statusMessage });

@@ -2,9 +2,12 @@
 // Method: walk the YAML strictly against Envoy's v3 API protos shipped by
 // @grpc/grpc-js-xds (tests/support/envoy-schema.ts), then check the policy (port,
 // admin on loopback, round robin, health checks, safe retries, timeouts, no access
-// logs). Each check is shown failing on a deliberately broken copy of the file.
+// logs), and the retries route by route: a request with an Idempotency-Key retried on a
+// reset too, any other only when it never reached a facade. Each check is shown failing
+// on a deliberately broken copy of the file.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { checkRetryRoutes } from './support/envoy-retry-routes.js';
 import {
   type EnvoyApi,
   loadEnvoyApi,
@@ -12,6 +15,14 @@ import {
   validateEnvoyConfig,
 } from './support/envoy-schema.js';
 import { checkEnvoyPolicy } from './support/stack-agreement.js';
+
+/** Every policy rule: the deployment's and the retries' route by route. */
+function policyProblems(envoy: unknown): string[] {
+  return [...checkEnvoyPolicy(envoy), ...checkRetryRoutes(envoy)];
+}
+
+/** The default route's retry condition (the keyed route's has more after a comma). */
+const DEFAULT_RETRY_ON = /retry_on: connect-failure\n/;
 
 const ENVOY_YAML = readFileSync('envoy.yaml', 'utf8');
 
@@ -79,7 +90,7 @@ describe('envoy.yaml against the Envoy v3 API', () => {
 
 describe('envoy.yaml policy', () => {
   it('meets every rule', () => {
-    expect(checkEnvoyPolicy(parseEnvoyYaml(ENVOY_YAML))).toEqual([]);
+    expect(policyProblems(parseEnvoyYaml(ENVOY_YAML))).toEqual([]);
   });
 
   const brokenCopies: [string, string | RegExp, string, RegExp][] = [
@@ -90,13 +101,40 @@ describe('envoy.yaml policy', () => {
       'address: 0.0.0.0, port_value: 9901',
       /127\.0\.0\.1/,
     ],
+    ['a retry on 5xx', DEFAULT_RETRY_ON, 'retry_on: connect-failure,5xx\n', /"5xx" may resend/],
+    ['a retry on reset', DEFAULT_RETRY_ON, 'retry_on: reset\n', /"reset" may resend/],
     [
-      'a retry on 5xx',
-      'retry_on: connect-failure',
-      'retry_on: connect-failure,5xx',
-      /"5xx" may resend/,
+      'a keyed retry on 5xx',
+      'connect-failure,reset,refused-stream',
+      'connect-failure,reset,5xx',
+      /route 0: retry_on "5xx" may resend/,
     ],
-    ['a retry on reset', 'retry_on: connect-failure', 'retry_on: reset', /"reset" may resend/],
+    [
+      'a keyed route without reset',
+      'connect-failure,reset,refused-stream',
+      'connect-failure',
+      /must be retried on "reset"/,
+    ],
+    ['three keyed retries', 'num_retries: 2', 'num_retries: 3', /num_retries must be 1 to 2/],
+    ['no per-try timeout', /\n +per_try_timeout: 2\.5s\n/, '\n', /per_try_timeout must be set/],
+    [
+      'a keyed route matching another header',
+      'name: idempotency-key',
+      'name: x-idempotency-key',
+      /route 0: retry_on "reset" may resend/,
+    ],
+    [
+      'a keyed route matching the header’s absence',
+      'present_match: true',
+      'present_match: true\n                                invert_match: true',
+      /no route retries requests with an Idempotency-Key/,
+    ],
+    [
+      'the keyed route last',
+      /(\n +)# Everything else, a posting without a key included\.\n +- match: \{ prefix: "\/" \}/,
+      '$1- match: { prefix: "/api" }',
+      /the last route must be the default/,
+    ],
     ['another balancing', 'lb_policy: ROUND_ROBIN', 'lb_policy: RANDOM', /ROUND_ROBIN/],
     ['a health check elsewhere', 'path: /readyz', 'path: /healthz', /health check on \/readyz/],
     ['no route timeout', /\n +timeout: 3s\n/, '\n', /route needs a timeout/],
@@ -114,7 +152,7 @@ describe('envoy.yaml policy', () => {
     ],
   ];
   it.each(brokenCopies)('fails on %s', (_case, from, to, expected) => {
-    const problems = checkEnvoyPolicy(parseEnvoyYaml(replaced(ENVOY_YAML, from, to)));
+    const problems = policyProblems(parseEnvoyYaml(replaced(ENVOY_YAML, from, to)));
     expect(problems.join('\n')).toMatch(expected);
   });
 });

@@ -30,7 +30,7 @@ const EXPECTED: ReadonlyArray<[keyof typeof LedgerStatus, number, string]> = [
   ['ABORTED', 503, 'ledger_unavailable'],
   ['DEADLINE_EXCEEDED', 504, 'ledger_timeout'],
   ['UNKNOWN', 502, 'ledger_failed'],
-  ['ALREADY_EXISTS', 502, 'ledger_failed'],
+  ['ALREADY_EXISTS', 422, 'idempotency_key_reused'],
   ['PERMISSION_DENIED', 502, 'ledger_failed'],
   ['UNIMPLEMENTED', 502, 'ledger_failed'],
   ['INTERNAL', 502, 'ledger_failed'],
