@@ -96,7 +96,7 @@ export interface LedgerProcess {
   stop(): Promise<void>;
 }
 
-const LEDGER_MAIN = process.env.RSS_LEDGER_MAIN ?? 'dist/ledger-service/main.js';
+const LEDGER_MAIN = 'dist/ledger-service/main.js';
 const LEDGER_START_WAIT_MS = 20_000;
 
 /**
