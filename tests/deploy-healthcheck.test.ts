@@ -12,6 +12,8 @@ import { startTestLedger, type TestLedger } from './support/ledger.js';
 import { testPort } from './support/ports.js';
 
 const SCRIPT = 'dist/scripts/healthcheck.js';
+// The check exits within a few hundred milliseconds (a Node start and one call); 5 s is
+// over 5 times that, and below the compose health check's own timeout.
 const PROMPT_EXIT_MS = 5000;
 
 function runHealthcheck(...args: string[]): Promise<{ code: number; elapsedMs: number }> {
