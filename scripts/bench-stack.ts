@@ -93,21 +93,34 @@ function waitForReady(stack: ChildProcess): Promise<void> {
   });
 }
 
-function renderComponents(reports: readonly ComponentReport[]): string {
+/** CPU milliseconds a component spent per request of the load test: the budget's unit. */
+function cpuPerRequestMs(cpuUsageNs: number, requestCount: number): number {
+  return cpuUsageNs / 1e6 / Math.max(1, requestCount);
+}
+
+function renderComponents(reports: readonly ComponentReport[], requestCount: number): string {
   const lines = [
-    'component   cpu limit  cpu avg  cpu peak(1s)  throttled periods  throttled ms  mem peak / limit MB  OOM',
+    'component   cpu limit  cpu avg  cpu peak(1s)  cpu ms/req  throttled periods  throttled ms  mem peak / limit MB  OOM',
   ];
+  let totalNs = 0;
   for (const report of reports) {
     const memoryShare = (100 * report.usage.memoryPeakBytes) / report.limits.memoryBytes;
+    const perRequestMs = cpuPerRequestMs(report.usage.cpuUsageNs, requestCount);
+    totalNs += report.usage.cpuUsageNs;
     lines.push(
       `${report.component.padEnd(11)} ${report.limits.cpus.toFixed(2).padStart(9)} ` +
         `${report.cpuAverageCores.toFixed(3).padStart(8)} ${report.cpuPeakCores.toFixed(3).padStart(13)} ` +
+        `${perRequestMs.toFixed(3).padStart(11)} ` +
         `${String(report.usage.throttledPeriods).padStart(18)} ` +
         `${(report.usage.throttledNs / 1e6).toFixed(0).padStart(13)} ` +
         `${(report.usage.memoryPeakBytes / MIB).toFixed(1).padStart(10)} / ${(report.limits.memoryBytes / MIB).toFixed(0).padStart(4)} (${memoryShare.toFixed(0)}%)` +
         `${String(report.usage.oomKills).padStart(5)}`,
     );
   }
+  const totalMs = cpuPerRequestMs(totalNs, requestCount);
+  lines.push(
+    `CPU per request, every component: ${totalMs.toFixed(3)} ms (${requestCount} requests)`,
+  );
   return lines.join('\n');
 }
 
@@ -239,7 +252,8 @@ async function main(): Promise<number> {
     if (layout) {
       const seconds = (result.durationMs / 1000).toFixed(1);
       console.log(
-        `\nComponents under the budget (${seconds} s of load test):\n${renderComponents(reports)}`,
+        `\nComponents under the budget (${seconds} s of load test):\n` +
+          renderComponents(reports, result.total.count),
       );
     }
     await writeResults(result, reports, layout?.version ?? 'unavailable');
