@@ -8,6 +8,7 @@
 // from there on its default data directory, `.data/postgres`.
 import { execFileSync } from 'node:child_process';
 import {
+  chmodSync,
   chownSync,
   cpSync,
   existsSync,
@@ -103,20 +104,35 @@ describe('a clean start', () => {
   }, 120_000);
 });
 
+/**
+ * A copy of the built project in a new directory of mode `mode` (dependencies hard-linked:
+ * a full copy in a second, without the disk), with a Node binary of its own when asked.
+ */
+function copyProject(mode: number, withNode = false): { dir: string; node?: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ledger-copy-'));
+  chmodSync(dir, mode);
+  const projectDir = path.join(dir, 'repo');
+  mkdirSync(projectDir, { mode: 0o755 });
+  for (const file of ['dist', 'init.sql', 'ledger-role.sql', 'package.json']) {
+    cpSync(file, path.join(projectDir, file), { recursive: true });
+  }
+  execFileSync('cp', ['-al', 'node_modules', path.join(projectDir, 'node_modules')]);
+  if (!withNode) return { dir };
+  // The tests' own Node may live where another user cannot reach it (a private cache).
+  const node = path.join(dir, 'node');
+  cpSync(process.execPath, node);
+  chmodSync(node, 0o755);
+  return { dir, node };
+}
+
 describe.skipIf(!IS_ROOT)('as root, from a clone inside a private directory', () => {
   // Skipped unless root: only root runs PostgreSQL as another user, the case at stake.
   it('starts, serves and restarts on its default data directory', async () => {
-    const privateDir = mkdtempSync(path.join(tmpdir(), 'ledger-private-'));
+    const privateDir = copyProject(0o700).dir;
     const projectDir = path.join(privateDir, 'repo');
     const dataDir = path.join(projectDir, '.data', 'postgres');
     try {
       expect(statSync(privateDir).mode & 0o777).toBe(0o700);
-      mkdirSync(projectDir);
-      for (const file of ['dist', 'init.sql', 'ledger-role.sql', 'package.json']) {
-        cpSync(file, path.join(projectDir, file), { recursive: true });
-      }
-      // Hard links: a full copy of the dependencies in a second, without the disk.
-      execFileSync('cp', ['-al', 'node_modules', path.join(projectDir, 'node_modules')]);
 
       const [first] = await startTwice(dataDir, { projectDir });
       expect(first?.output()).not.toContain('EACCES');
@@ -141,18 +157,23 @@ describe.skipIf(!IS_ROOT)('as an ordinary user', () => {
   // clean-start test above is already this case.
   it('starts, serves and restarts, with PostgreSQL running as that user', async () => {
     const dataDir = createDataDir();
+    // This checkout may sit where that user cannot enter (CI clones into a private
+    // directory too): the user runs a copy it can read, as it would its own clone.
+    const copy = copyProject(0o755, true);
     try {
       const user = {
         uid: Number(execFileSync('id', ['-u', 'nobody']).toString()),
         gid: Number(execFileSync('id', ['-g', 'nobody']).toString()),
       };
       chownSync(path.dirname(dataDir), user.uid, user.gid);
-      await startTwice(dataDir, { user });
+      const projectDir = path.join(copy.dir, 'repo');
+      await startTwice(dataDir, { user, projectDir, ...(copy.node ? { node: copy.node } : {}) });
       expect(statSync(dataDir).uid).toBe(user.uid);
       const credentials = statSync(path.join(dataDir, 'ledger-credentials.json'));
       expect([credentials.uid, credentials.mode & 0o777]).toEqual([user.uid, 0o600]);
     } finally {
       rmSync(path.dirname(dataDir), { recursive: true, force: true });
+      rmSync(copy.dir, { recursive: true, force: true });
     }
   }, 120_000);
 });

@@ -39,6 +39,8 @@ export interface StackProcessOptions {
   readonly projectDir?: string;
   /** Run the stack as this user (root only), who then owns the work directory. */
   readonly user?: { readonly uid: number; readonly gid: number };
+  /** The Node binary to run it with (default: the one running the tests). */
+  readonly node?: string;
 }
 
 export const STACK_MAIN = 'dist/stack/main.js';
@@ -79,7 +81,7 @@ export async function startStackProcess(
     stateFile,
     ...extraArgs,
   ];
-  const child = spawn(process.execPath, args, {
+  const child = spawn(options.node ?? process.execPath, args, {
     cwd: projectDir,
     ...options.user,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
