@@ -182,18 +182,17 @@ DROP FUNCTION IF EXISTS post_transaction(integer, bigint, "char", text, integer)
 DROP FUNCTION IF EXISTS post_transactions(integer[], bigint[], "char"[], text[], integer);
 
 -- Deletes up to p_limit keys recorded before p_before, oldest first, and returns how
--- many: the ledger calls it in small batches so pruning never holds up postings.
+-- many: the ledger calls it in small batches so pruning never holds up postings. No row
+-- lock is needed first: a key is never updated, and a posting only reads an old one.
 CREATE OR REPLACE FUNCTION prune_idempotency_keys(p_before timestamptz, p_limit integer)
 RETURNS integer LANGUAGE sql AS $$
-  WITH doomed AS (
-    SELECT client_id, key FROM idempotency_keys
-     WHERE created_at < p_before
-     ORDER BY created_at
-     LIMIT p_limit
-       FOR UPDATE SKIP LOCKED
-  ), deleted AS (
-    DELETE FROM idempotency_keys k USING doomed d
-     WHERE k.client_id = d.client_id AND k.key = d.key
+  WITH deleted AS (
+    DELETE FROM idempotency_keys k
+     WHERE (k.client_id, k.key) IN (
+       SELECT client_id, key FROM idempotency_keys
+        WHERE created_at < p_before
+        ORDER BY created_at
+        LIMIT p_limit)
     RETURNING 1
   )
   SELECT count(*)::integer FROM deleted

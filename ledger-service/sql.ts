@@ -11,7 +11,7 @@ export const POST_BATCH_SQL = {
            FROM post_transactions($1::int4[], $2::int8[], $3::"char"[], $4::text[], $5::text[], $6)`,
 };
 
-// Small batches with SKIP LOCKED (init.sql): pruning never waits for, nor holds up, postings.
+// Small batches (init.sql): pruning never holds up postings for long.
 export const PRUNE_KEYS_SQL = {
   name: 'prune_idempotency_keys',
   text: 'SELECT prune_idempotency_keys($1, $2) AS deleted',

@@ -93,6 +93,13 @@ describe('embedded PostgreSQL access', () => {
       `SELECT amount_cents FROM transactions WHERE description = 'access'`,
     );
     expect(recorded).toEqual([{ amount_cents: '100' }]);
+    // And prune keys past their retention, as its background pruner does.
+    const pruned = await asLogin(
+      postgres,
+      postgres.credentials.ledger,
+      `SELECT prune_idempotency_keys(now() + interval '1 minute', 10) AS deleted`,
+    );
+    expect(pruned).toEqual([{ deleted: 1 }]);
   });
 
   it.each([
