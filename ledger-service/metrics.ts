@@ -5,6 +5,12 @@
 import { performance } from 'node:perf_hooks';
 import { status } from '@grpc/grpc-js';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import {
+  type CounterSeries,
+  type HistogramSeries,
+  PlainCounter,
+  PlainHistogram,
+} from '../common/plain-metrics.js';
 
 export type GrpcMethod = 'PostTransaction' | 'GetStatement' | 'unknown';
 export type GrpcTransport = 'unary' | 'pipeline';
@@ -99,34 +105,63 @@ function addGauges(registry: Registry, sources: LedgerGaugeSources): void {
   });
 }
 
+/**
+ * Operations by method, transport and code, in plain numbers (common/plain-metrics.ts):
+ * they are recorded once per operation, the ledger's hot path.
+ */
+function operationRecorder(registry: Registry): LedgerMetrics['operationFinished'] {
+  const operations = new PlainCounter(
+    'ledger_grpc_operations_total',
+    'Operations answered, by method, transport (unary or pipeline) and gRPC status code.',
+    registry,
+  );
+  const duration = new PlainHistogram(
+    'ledger_grpc_operation_duration_seconds',
+    'Time from receiving an operation to answering it.',
+    registry,
+    DURATION_BUCKETS_SECONDS,
+  );
+  const series = new Map<string, { count: CounterSeries; duration: HistogramSeries }>();
+  return (method, transport, code, startMs) => {
+    const key = `${method} ${transport} ${code}`;
+    let entry = series.get(key);
+    if (entry === undefined) {
+      const codeName = status[code] ?? String(code);
+      entry = {
+        count: operations.seriesOf({ method, transport, code: codeName }),
+        duration: duration.seriesOf({ method, transport }),
+      };
+      series.set(key, entry);
+    }
+    entry.count.value++;
+    duration.observe(entry.duration, secondsSince(startMs));
+  };
+}
+
 export function createLedgerMetrics(): LedgerMetrics & { readonly registry: Registry } {
   const registry = new Registry();
-  const registers = [registry];
   const sources: LedgerGaugeSources = {};
   collectDefaultMetrics({ register: registry });
   addGauges(registry, sources);
   const counters = createCounters(registry);
-  const operations = new Counter({
-    name: 'ledger_grpc_operations_total',
-    help: 'Operations answered, by method, transport (unary or pipeline) and gRPC status code.',
-    labelNames: ['method', 'transport', 'code'],
-    registers,
-  });
-  const operationDuration = new Histogram({
-    name: 'ledger_grpc_operation_duration_seconds',
-    help: 'Time from receiving an operation to answering it.',
-    labelNames: ['method', 'transport'],
-    buckets: DURATION_BUCKETS_SECONDS,
-    registers,
-  });
+  const recordOperation = operationRecorder(registry);
+  const postings = new PlainCounter(
+    'ledger_postings_total',
+    'Postings decided, by outcome.',
+    registry,
+  );
+  // Every outcome from zero, so rate() and alerts see a series before its first event.
+  const postingSeries = new Map(
+    POSTING_OUTCOMES.map((outcome) => [outcome, postings.seriesOf({ outcome })]),
+  );
   return {
     registry,
     sources,
-    operationFinished(method, transport, code, startMs) {
-      operations.labels(method, transport, status[code] ?? String(code)).inc();
-      operationDuration.labels(method, transport).observe(secondsSince(startMs));
+    operationFinished: recordOperation,
+    postingDecided(outcome) {
+      const series = postingSeries.get(outcome);
+      if (series !== undefined) series.value++;
     },
-    postingDecided: (outcome) => counters.postings.labels(outcome).inc(),
     batchFinished(postingCount, startMs) {
       counters.batchSize.observe(postingCount);
       counters.batchDuration.observe(secondsSince(startMs));
@@ -149,12 +184,6 @@ const DATABASE_ERROR_KINDS: readonly DatabaseErrorKind[] = ['unavailable', 'lock
 
 function createCounters(registry: Registry) {
   const registers = [registry];
-  const postings = new Counter({
-    name: 'ledger_postings_total',
-    help: 'Postings decided, by outcome.',
-    labelNames: ['outcome'],
-    registers,
-  });
   const batchSize = new Histogram({
     name: 'ledger_posting_batch_size',
     help: 'Postings sent to the database in one round trip and commit.',
@@ -173,8 +202,6 @@ function createCounters(registry: Registry) {
     labelNames: ['kind'],
     registers,
   });
-  // Every label value from zero, so rate() and alerts see a series before its first event.
-  for (const outcome of POSTING_OUTCOMES) postings.labels(outcome).inc(0);
   for (const kind of DATABASE_ERROR_KINDS) databaseErrors.labels(kind).inc(0);
-  return { postings, batchSize, batchDuration, databaseErrors };
+  return { batchSize, batchDuration, databaseErrors };
 }
