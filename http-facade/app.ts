@@ -25,6 +25,8 @@ import { addRinhaRoutes } from './rinha-routes.js';
 
 export const HEALTH_PATH = '/healthz';
 export const READY_PATH = '/readyz';
+/** The status counted for a request whose caller closed the connection before the answer. */
+export const CLIENT_CLOSED_REQUEST_STATUS = 499;
 const READY_CHECK_TIMEOUT_MS = 500;
 /**
  * How often Node looks for requests past their timeout, as a fraction of it: Node's
@@ -132,9 +134,20 @@ function addRequestTracking(app: FastifyInstance, metrics: FacadeMetrics | undef
     reply.header(REQUEST_ID_HEADER, request.id);
     done();
   });
-  app.addHook('onResponse', (request, reply, done) => {
+  const finish = (request: FastifyRequest, status: number) => {
+    // Once only: a request the caller left may still see its response fail later.
+    if (request.metricsStartMs < 0) return;
     const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
-    metrics.requestFinished(route, request.method, reply.statusCode, request.metricsStartMs);
+    metrics.requestFinished(route, request.method, status, request.metricsStartMs);
+    request.metricsStartMs = -1;
+  };
+  app.addHook('onResponse', (request, reply, done) => {
+    finish(request, reply.statusCode);
+    done();
+  });
+  // Left before its answer: never an onResponse, so counted here, as nginx's 499.
+  app.addHook('onRequestAbort', (request, done) => {
+    finish(request, CLIENT_CLOSED_REQUEST_STATUS);
     done();
   });
 }

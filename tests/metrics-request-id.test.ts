@@ -119,6 +119,59 @@ describe('the facade', () => {
   });
 });
 
+describe('a request whose caller leaves before the answer', () => {
+  it('is counted as 499 and leaves nothing in flight', async () => {
+    const ledger = recordingLedger();
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow: LedgerClient = {
+      ...ledger,
+      getStatement: async (clientId, timeoutMs) => {
+        await held;
+        return ledger.getStatement(clientId, timeoutMs);
+      },
+    };
+    const metrics = new FacadeMetrics();
+    const app = buildApp({
+      config: parseFacadeConfig({ LOG_LEVEL: 'silent' }),
+      ledger: slow,
+      logger: pino({ level: 'silent' }),
+      metrics,
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const port = (app.server.address() as { port: number }).port;
+      const aborted = new AbortController();
+      const leaving = fetch(`http://127.0.0.1:${port}/clientes/1/extrato`, {
+        signal: aborted.signal,
+      }).catch(() => 'left');
+      const inFlight = async () =>
+        /facade_http_requests_in_flight (\d+)/.exec(await metrics.registry.metrics())?.[1];
+      // Bounded poll for the request to be in the handler, then the caller leaves.
+      for (let attempt = 0; attempt < 200 && (await inFlight()) !== '1'; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(await inFlight()).toBe('1');
+      aborted.abort();
+      expect(await leaving).toBe('left');
+      for (let attempt = 0; attempt < 200 && (await inFlight()) !== '0'; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      release();
+      const text = await metrics.registry.metrics();
+      expect(text).toContain('facade_http_requests_in_flight 0');
+      expect(text).toContain(
+        'facade_http_requests_total{route="/clientes/:id/extrato",method="GET",status="499"} 1',
+      );
+    } finally {
+      release();
+      await app.close();
+    }
+  });
+});
+
 describe('metrics addresses', () => {
   it('are off by default and when set to off', () => {
     expect(parseFacadeConfig({}).metricsAddress).toBeUndefined();
