@@ -101,3 +101,26 @@ export function loadConfigOrExit<T>(processName: string, parse: (env: Env) => T)
     throw error;
   }
 }
+
+/** Where a process serves its Prometheus metrics; undefined when they are off. */
+export interface MetricsAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * A metrics listener's address: `host:port` (port 1 to 65535), or `off` (also the
+ * default, unset or empty): no listener, and no metric is recorded at all.
+ */
+export function readMetricsAddress(env: Env, name: string): MetricsAddress | undefined {
+  const raw = readString(env, name, 'off');
+  if (raw === 'off') return undefined;
+  const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(raw);
+  const port = Number(match?.[2]);
+  if (match === null || port < 1 || port > 65535) {
+    throw new ConfigError(
+      `${name} must be host:port (port 1 to 65535) or off, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return Object.freeze({ host: (match[1] as string).replace(/^\[|\]$/g, ''), port });
+}

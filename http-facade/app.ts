@@ -18,11 +18,15 @@ import { sendError } from './error-reply.js';
 import { FASTIFY_CODE_TO_HTTP, HTTP_ERRORS } from './http-errors.js';
 import { parseJsonStrictly, refuseUnreadableRequest } from './json-body.js';
 import type { LedgerClient } from './ledger-client.js';
+import { type FacadeMetrics, UNMATCHED_ROUTE } from './metrics.js';
 import { addOpenApi, addOpenApiRoute } from './openapi.js';
+import { REQUEST_ID_HEADER, REQUEST_ID_LOG_FIELD, requestIdOf } from './request-id.js';
 import { addRinhaRoutes } from './rinha-routes.js';
 
 export const HEALTH_PATH = '/healthz';
 export const READY_PATH = '/readyz';
+/** The status counted for a request whose caller closed the connection before the answer. */
+export const CLIENT_CLOSED_REQUEST_STATUS = 499;
 const READY_CHECK_TIMEOUT_MS = 500;
 /**
  * How often Node looks for requests past their timeout, as a fraction of it: Node's
@@ -35,6 +39,15 @@ export interface FacadeDependencies {
   readonly config: FacadeConfig;
   readonly ledger: LedgerClient;
   readonly logger: Logger;
+  /** Absent when metrics are off: then nothing is recorded at all. */
+  readonly metrics?: FacadeMetrics | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** performance.now() when the request was received, for the duration histogram. */
+    metricsStartMs: number;
+  }
 }
 
 function createFastify(config: FacadeConfig, logger: Logger): FastifyInstance {
@@ -45,7 +58,13 @@ function createFastify(config: FacadeConfig, logger: Logger): FastifyInstance {
   return Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // No log line per request: at thousands per second they would cost more than the work.
-    logController: new LogController({ disableRequestLogging: true }),
+    // Our own id (request-id.ts), logged as requestId by request.log on every line.
+    logController: new LogController({
+      disableRequestLogging: true,
+      requestIdLogLabel: REQUEST_ID_LOG_FIELD,
+    }),
+    requestIdHeader: false,
+    genReqId: requestIdOf,
     bodyLimit: config.bodyLimitBytes,
     // The whole request (headers and body) must arrive within the request timeout.
     http: {
@@ -97,8 +116,46 @@ function addRefusals(app: FastifyInstance, config: FacadeConfig): void {
   );
 }
 
-export function buildApp({ config, ledger, logger }: FacadeDependencies): FastifyInstance {
+/**
+ * The request id goes back in every response; with metrics on, each request is also
+ * counted and timed from here to onResponse (one clock read at each end).
+ */
+function addRequestTracking(app: FastifyInstance, metrics: FacadeMetrics | undefined): void {
+  if (metrics === undefined) {
+    app.addHook('onRequest', (request, reply, done) => {
+      reply.header(REQUEST_ID_HEADER, request.id);
+      done();
+    });
+    return;
+  }
+  app.decorateRequest('metricsStartMs', 0);
+  app.addHook('onRequest', (request, reply, done) => {
+    request.metricsStartMs = metrics.requestStarted();
+    reply.header(REQUEST_ID_HEADER, request.id);
+    done();
+  });
+  const finish = (request: FastifyRequest, status: number) => {
+    // Once only: a request the caller left may still see its response fail later.
+    if (request.metricsStartMs < 0) return;
+    const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
+    metrics.requestFinished(route, request.method, status, request.metricsStartMs);
+    request.metricsStartMs = -1;
+  };
+  app.addHook('onResponse', (request, reply, done) => {
+    finish(request, reply.statusCode);
+    done();
+  });
+  // Left before its answer: never an onResponse, so counted here, as nginx's 499.
+  app.addHook('onRequestAbort', (request, done) => {
+    finish(request, CLIENT_CLOSED_REQUEST_STATUS);
+    done();
+  });
+}
+
+export function buildApp({ config, ledger, logger, metrics }: FacadeDependencies): FastifyInstance {
   const app = createFastify(config, logger);
+  // First, so that even a refusal carries the request id and is counted.
+  addRequestTracking(app, metrics);
   addRefusals(app, config);
   addOpenApi(app);
   // Registered after the generator, so that its onRoute hook sees these routes.

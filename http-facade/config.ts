@@ -1,9 +1,11 @@
 // The facade's configuration, parsed once from the environment.
 import {
   type Env,
+  type MetricsAddress,
   readAddress,
   readChoice,
   readInteger,
+  readMetricsAddress,
   readOptionalPath,
   readString,
 } from '../common/env.js';
@@ -25,6 +27,8 @@ export interface FacadeConfig {
   /** How long an idle keep-alive connection stays open. */
   readonly keepAliveTimeoutMs: number;
   readonly logLevel: LogLevel;
+  /** Where Prometheus metrics are served (never the public port); undefined: off. */
+  readonly metricsAddress: MetricsAddress | undefined;
 }
 
 export const DEFAULT_FACADE_PORT = 8080;
@@ -46,5 +50,6 @@ export function parseFacadeConfig(env: Env): FacadeConfig {
       max: 600_000,
     }),
     logLevel: readChoice(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
+    metricsAddress: readMetricsAddress(env, 'FACADE_METRICS_ADDRESS'),
   });
 }

@@ -27,10 +27,15 @@ export async function postKeyedTransaction(
   ledger: LedgerClient,
   request: PostTransactionRequestInput,
   timeoutMs: number,
+  requestId?: string,
 ): Promise<LedgerReply<PostTransactionResponse>> {
   const deadlineMs = Date.now() + timeoutMs;
   for (let attempt = 0; ; attempt++) {
-    const reply = await ledger.postTransaction(request, Math.max(1, deadlineMs - Date.now()));
+    const reply = await ledger.postTransaction(
+      request,
+      Math.max(1, deadlineMs - Date.now()),
+      requestId,
+    );
     if (reply.ok || reply.code !== LedgerStatus.UNAVAILABLE) return reply;
     const waitMs = backoffMs(attempt);
     if (deadlineMs - Date.now() - waitMs < ATTEMPT_TIME_MIN_MS) return reply;

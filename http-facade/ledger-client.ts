@@ -31,13 +31,21 @@ export type LedgerReply<T> =
 
 /** The unary PostTransaction's trailer marking a replayed refusal (ledger.proto). */
 const REPLAYED_TRAILER = 'idempotency-replayed';
+/** The request id on a unary call (ledger.proto); on the stream, PipelineRequest.request_tag. */
+export const REQUEST_ID_METADATA = 'x-request-id';
 
 export interface LedgerClient {
+  /** `requestId` (the HTTP request's id) goes with the operation, for the ledger's logs. */
   postTransaction(
     request: PostTransactionRequestInput,
     timeoutMs: number,
+    requestId?: string,
   ): Promise<LedgerReply<PostTransactionResponse>>;
-  getStatement(clientId: number, timeoutMs: number): Promise<LedgerReply<GetStatementResponse>>;
+  getStatement(
+    clientId: number,
+    timeoutMs: number,
+    requestId?: string,
+  ): Promise<LedgerReply<GetStatementResponse>>;
   /** True when the ledger reports SERVING through the standard health service. */
   isServing(timeoutMs: number): Promise<boolean>;
   close(): void;
@@ -80,6 +88,15 @@ function settle<T>(resolve: (reply: LedgerReply<T>) => void) {
 
 export type LedgerTransport = 'pipeline' | 'unary';
 
+/** A unary call's options: its deadline, and the request id as `x-request-id` metadata. */
+function callOptions(timeoutMs: number, requestId: string | undefined) {
+  const deadline = Date.now() + timeoutMs;
+  if (requestId === undefined) return { deadline };
+  const metadata = new grpc.Metadata();
+  metadata.set(REQUEST_ID_METADATA, requestId);
+  return { deadline, metadata };
+}
+
 export function createLedgerClient(
   address: string,
   transport: LedgerTransport = 'pipeline',
@@ -110,8 +127,10 @@ export function createLedgerClient(
   if (transport === 'pipeline') {
     const pipeline = new LedgerPipeline(client);
     return {
-      postTransaction: (request, timeoutMs) => pipeline.call('postTransaction', request, timeoutMs),
-      getStatement: (clientId, timeoutMs) => pipeline.call('getStatement', { clientId }, timeoutMs),
+      postTransaction: (request, timeoutMs, requestId) =>
+        pipeline.call('postTransaction', request, timeoutMs, requestId),
+      getStatement: (clientId, timeoutMs, requestId) =>
+        pipeline.call('getStatement', { clientId }, timeoutMs, requestId),
       isServing,
       close: () => {
         pipeline.close();
@@ -120,13 +139,19 @@ export function createLedgerClient(
     };
   }
   return {
-    postTransaction: (request, timeoutMs) =>
+    postTransaction: (request, timeoutMs, requestId) =>
       new Promise((resolve) => {
-        client.PostTransaction(request, { deadline: Date.now() + timeoutMs }, settle(resolve));
+        const options = callOptions(timeoutMs, requestId);
+        if (options.metadata === undefined)
+          client.PostTransaction(request, options, settle(resolve));
+        else client.PostTransaction(request, options.metadata, options, settle(resolve));
       }),
-    getStatement: (clientId, timeoutMs) =>
+    getStatement: (clientId, timeoutMs, requestId) =>
       new Promise((resolve) => {
-        client.GetStatement({ clientId }, { deadline: Date.now() + timeoutMs }, settle(resolve));
+        const options = callOptions(timeoutMs, requestId);
+        if (options.metadata === undefined)
+          client.GetStatement({ clientId }, options, settle(resolve));
+        else client.GetStatement({ clientId }, options.metadata, options, settle(resolve));
       }),
     isServing,
     close: () => client.close(),

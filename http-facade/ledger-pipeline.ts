@@ -46,7 +46,12 @@ export class LedgerPipeline {
 
   constructor(private readonly client: LedgerServiceClient) {}
 
-  call<T>(operation: Operation, request: object, timeoutMs: number): Promise<PipelineReply<T>> {
+  call<T>(
+    operation: Operation,
+    request: object,
+    timeoutMs: number,
+    requestTag?: string,
+  ): Promise<PipelineReply<T>> {
     if (this.closed) {
       return Promise.resolve({
         ok: false,
@@ -74,7 +79,7 @@ export class LedgerPipeline {
         }
       }, timeoutMs);
       this.pending.set(requestId, { operation, timer, resolve: resolve as Pending['resolve'] });
-      stream.write({ requestId, timeoutMs, [operation]: request });
+      stream.write({ requestId, timeoutMs, requestTag: requestTag ?? '', [operation]: request });
     });
   }
 

@@ -5,15 +5,29 @@
 import { chmodSync, rmSync } from 'node:fs';
 import { loadConfigOrExit } from '../common/env.js';
 import { createLogger } from '../common/logger.js';
+import { listenMetrics } from '../common/metrics-server.js';
 import { buildApp } from './app.js';
 import { parseFacadeConfig } from './config.js';
 import { createLedgerClient } from './ledger-client.js';
+import { FacadeMetrics, instrumentLedgerClient } from './metrics.js';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit('facade', parseFacadeConfig);
   const logger = createLogger('facade', config.logLevel);
-  const ledger = createLedgerClient(config.ledgerAddress);
-  const app = buildApp({ config, ledger, logger });
+  const metrics = config.metricsAddress === undefined ? undefined : new FacadeMetrics();
+  const client = createLedgerClient(config.ledgerAddress);
+  const ledger = metrics === undefined ? client : instrumentLedgerClient(client, metrics);
+  const app = buildApp({ config, ledger, logger, metrics });
+  if (metrics !== undefined && config.metricsAddress !== undefined) {
+    const { host, port } = config.metricsAddress;
+    try {
+      await listenMetrics(metrics.registry, config.metricsAddress);
+    } catch (error) {
+      console.error(`facade: cannot serve metrics on ${host}:${port}: ${(error as Error).message}`);
+      process.exit(1);
+    }
+    logger.info({ metrics: `http://${host}:${port}/metrics` }, 'facade metrics listening');
+  }
 
   const where =
     config.socketPath === undefined ? `${config.host}:${config.port}` : `unix:${config.socketPath}`;

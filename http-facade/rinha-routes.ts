@@ -60,6 +60,7 @@ async function postKeyed(
     ledger,
     { ...toPostTransactionRequest(clientId, request.body), idempotencyKey: parsed.key },
     config.ledgerTimeoutMs,
+    request.id,
   );
   if (!result.ok) {
     if (result.replayed === true) reply.header(IDEMPOTENCY_REPLAYED_HEADER, 'true');
@@ -91,6 +92,7 @@ function addPostingRoute(app: FastifyInstance, config: FacadeConfig, ledger: Led
       const result = await ledger.postTransaction(
         toPostTransactionRequest(clientId, request.body),
         config.ledgerTimeoutMs,
+        request.id,
       );
       if (!result.ok) return sendLedgerFailure(reply, result);
       return reply.code(200).send(toTransacaoResponse(result.value));
@@ -113,7 +115,7 @@ export function addRinhaRoutes(app: FastifyInstance, config: FacadeConfig, ledge
     },
     async (request, reply) => {
       const clientId = parseClientId(request.params.id) as number;
-      const result = await ledger.getStatement(clientId, config.ledgerTimeoutMs);
+      const result = await ledger.getStatement(clientId, config.ledgerTimeoutMs, request.id);
       if (!result.ok) return sendLedgerFailure(reply, result);
       return reply.code(200).send(toExtratoResponse(result.value));
     },

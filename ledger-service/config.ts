@@ -1,9 +1,11 @@
 // The ledger's configuration, parsed once from the environment.
 import {
   type Env,
+  type MetricsAddress,
   readAddress,
   readChoice,
   readInteger,
+  readMetricsAddress,
   readOptionalPath,
   readUrl,
 } from '../common/env.js';
@@ -40,6 +42,8 @@ export interface LedgerConfig {
   /** How often keys past their retention are pruned. */
   readonly idempotencyPruneIntervalMs: number;
   readonly logLevel: LogLevel;
+  /** Where Prometheus metrics are served; undefined: off, and nothing is recorded. */
+  readonly metricsAddress: MetricsAddress | undefined;
 }
 
 export const DEFAULT_DATABASE_URL = 'postgres://postgres:postgres@127.0.0.1:5433/ledger';
@@ -75,6 +79,7 @@ export function parseLedgerConfig(env: Env): LedgerConfig {
       max: 3_600_000,
     }),
     logLevel: readChoice(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
+    metricsAddress: readMetricsAddress(env, 'LEDGER_METRICS_ADDRESS'),
   });
 }
 

@@ -8,8 +8,19 @@ import pg from 'pg';
 import type { Logger } from '../common/logger.js';
 import type { LedgerConfig } from './config.js';
 import { classifyDatabaseError, isConnectionError } from './database-errors.js';
-import { type CallScope, lockWaitMs, refusalBeforeSending } from './deadlines.js';
-import type { LedgerStore, PostTransactionCommand, TransactionKind } from './ledger.js';
+import {
+  type CallScope,
+  DeadlineExceededError,
+  lockWaitMs,
+  refusalBeforeSending,
+} from './deadlines.js';
+import {
+  DatabaseUnavailableError,
+  type LedgerStore,
+  type PostTransactionCommand,
+  type TransactionKind,
+} from './ledger.js';
+import type { DatabaseErrorKind, PoolStats } from './metrics.js';
 import {
   AUDIT_SQL,
   type AuditRow,
@@ -43,6 +54,28 @@ const typeParsers = {
 };
 
 const KIND_CODES: Record<TransactionKind, 'c' | 'd'> = { credit: 'c', debit: 'd' };
+
+/** Told of every failed database call, classified (for the ledger's error counter). */
+export type DatabaseErrorListener = (kind: DatabaseErrorKind) => void;
+
+/** The store, plus what the pool holds, for the metrics. */
+export interface PostgresStore extends LedgerStore {
+  poolStats(): PoolStats;
+}
+
+/** classifyDatabaseError, with the outcome reported to the listener. */
+function classifier(onError: DatabaseErrorListener | undefined) {
+  return (error: unknown, lockWaitCutByDeadline = false): unknown => {
+    const classified = classifyDatabaseError(error, lockWaitCutByDeadline);
+    if (onError !== undefined) {
+      if (classified instanceof DatabaseUnavailableError) onError('unavailable');
+      else if (classified instanceof DeadlineExceededError) onError('lock_timeout');
+      else onError('other');
+    }
+    return classified;
+  };
+}
+type Classify = ReturnType<typeof classifier>;
 type Query = { readonly name: string; readonly text: string };
 
 function poolOptionsOf(config: LedgerConfig): pg.PoolConfig {
@@ -91,12 +124,13 @@ async function run<Row extends pg.QueryResultRow>(
   pool: pg.Pool,
   lockTimeoutMs: number,
   request: { query: Query; values: (lockWaitMs: number) => unknown[]; scope: CallScope },
+  classify: Classify,
 ): Promise<Row[]> {
   let client: pg.PoolClient;
   try {
     client = await pool.connect();
   } catch (error) {
-    throw classifyDatabaseError(error);
+    throw classify(error);
   }
   const refusal = refusalBeforeSending(request.scope);
   if (refusal !== null) {
@@ -110,7 +144,7 @@ async function run<Row extends pg.QueryResultRow>(
     return result.rows;
   } catch (error) {
     release(client, error);
-    throw classifyDatabaseError(error, waitMs < lockTimeoutMs);
+    throw classify(error, waitMs < lockTimeoutMs);
   }
 }
 
@@ -147,7 +181,12 @@ async function warmUpPool(pool: pg.Pool, config: LedgerConfig): Promise<void> {
   if (failure !== undefined) throw classifyDatabaseError(failure.reason);
 }
 
-export function createPostgresStore(config: LedgerConfig, logger: Logger): LedgerStore {
+export function createPostgresStore(
+  config: LedgerConfig,
+  logger: Logger,
+  onError?: DatabaseErrorListener,
+): PostgresStore {
+  const classify = classifier(onError);
   const pool = new pg.Pool(poolOptionsOf(config));
   // Health has its own connection: a pool busy with traffic is not a database down.
   const healthPool = new pg.Pool({
@@ -160,20 +199,26 @@ export function createPostgresStore(config: LedgerConfig, logger: Logger): Ledge
   }
   return {
     async postBatch(commands, scope) {
-      const rows = await run<PostRow>(pool, config.lockTimeoutMs, {
-        query: POST_BATCH_SQL,
-        values: (waitMs) => batchValues(commands, waitMs),
-        scope,
-      });
+      const rows = await run<PostRow>(
+        pool,
+        config.lockTimeoutMs,
+        {
+          query: POST_BATCH_SQL,
+          values: (waitMs) => batchValues(commands, waitMs),
+          scope,
+        },
+        classify,
+      );
       assert.equal(rows.length, commands.length, 'one outcome per posting');
       return rows.map(toPostOutcome);
     },
     async getStatement(clientId, scope) {
-      const rows = await run<StatementRow>(pool, config.lockTimeoutMs, {
-        query: STATEMENT_SQL,
-        values: () => [clientId],
-        scope,
-      });
+      const rows = await run<StatementRow>(
+        pool,
+        config.lockTimeoutMs,
+        { query: STATEMENT_SQL, values: () => [clientId], scope },
+        classify,
+      );
       return toStatement(rows);
     },
     async pruneIdempotencyKeys(before, limit) {
@@ -184,17 +229,22 @@ export function createPostgresStore(config: LedgerConfig, logger: Logger): Ledge
         });
         return rows[0]?.deleted ?? 0;
       } catch (error) {
-        throw classifyDatabaseError(error);
+        throw classify(error);
       }
     },
     async ping() {
       try {
         await healthPool.query('SELECT 1');
       } catch (error) {
-        throw classifyDatabaseError(error);
+        throw classify(error);
       }
     },
     warmUp: () => warmUpPool(pool, config),
+    poolStats: () => ({
+      total: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+    }),
     async close() {
       await Promise.all([pool.end(), healthPool.end()]);
     },

@@ -8,6 +8,8 @@ export interface CallScope {
   readonly isCancelled: () => boolean;
   /** The caller's deadline in epoch milliseconds; Infinity when it set none. */
   readonly deadlineMs: number;
+  /** The id of the HTTP request this call serves (x-request-id), for log lines. */
+  readonly requestId?: string | undefined;
 }
 
 /** The caller cancelled, or left, before the work was sent to the database. */

@@ -5,6 +5,7 @@
 // Requests are decoded by proto/request-decoding.ts, which never throws: a caller's
 // malformed bytes or invalid UTF-8 reach the handlers as a MalformedRequest, answered
 // INVALID_ARGUMENT (grpc-js would answer a throwing deserializer INTERNAL).
+import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type { LedgerServiceDefinition } from '../proto/generated/ledger/v1/LedgerService.js';
@@ -17,7 +18,9 @@ import {
   guardPostTransaction,
   MalformedRequest,
 } from '../proto/request-decoding.js';
+import { isValidRequestTag } from '../proto/rules.js';
 import type { CallScope } from './deadlines.js';
+import { type GrpcMethod, type LedgerMetrics, NO_LEDGER_METRICS } from './metrics.js';
 import {
   createLedgerOperations,
   type Failure,
@@ -60,24 +63,40 @@ function trailersOf(failure: Failure): grpc.Metadata {
 }
 
 export const IDEMPOTENCY_REPLAYED_TRAILER = 'idempotency-replayed';
+/** The caller's request id on a unary call (on the Pipeline: request_tag per operation). */
+export const REQUEST_ID_METADATA = 'x-request-id';
 
-/** Adapts an operation to a grpc-js unary handler: one callback, an explicit status. */
+function requestIdOf(metadata: grpc.Metadata): string | undefined {
+  const value = metadata.get(REQUEST_ID_METADATA)[0];
+  return isValidRequestTag(value) ? value : undefined;
+}
+
+/**
+ * Adapts an operation to a grpc-js unary handler: one callback, an explicit status,
+ * each call counted and timed.
+ */
 function unary<Request, Response>(
+  method: GrpcMethod,
   operation: (request: Request, scope: CallScope) => Promise<Reply<Response>>,
+  metrics: LedgerMetrics,
 ): grpc.handleUnaryCall<Decoded<Request>, Response> {
   return (call, callback) => {
+    const startMs = performance.now();
     const request = call.request;
     if (request instanceof MalformedRequest) {
       callback({ code: grpc.status.INVALID_ARGUMENT, details: request.details });
+      metrics.operationFinished(method, 'unary', grpc.status.INVALID_ARGUMENT, startMs);
       return;
     }
     const scope: CallScope = {
       isCancelled: () => call.cancelled,
       deadlineMs: deadlineMs(call.getDeadline()),
+      requestId: requestIdOf(call.metadata),
     };
     void operation(request, scope).then((reply) => {
       if (reply.ok) callback(null, reply.value);
       else callback({ code: reply.code, details: reply.details, metadata: trailersOf(reply) });
+      metrics.operationFinished(method, 'unary', reply.ok ? grpc.status.OK : reply.code, startMs);
     });
   };
 }
@@ -100,10 +119,19 @@ function guardedLedgerService(definition: LedgerServiceDefinition): grpc.Service
 function createLedgerHandlers(
   operations: LedgerOperations,
   pipeline: Pipeline,
+  metrics: LedgerMetrics,
 ): grpc.UntypedServiceImplementation {
   return {
-    PostTransaction: unary((request, scope) => operations.postTransaction(request, scope)),
-    GetStatement: unary((request, scope) => operations.getStatement(request, scope)),
+    PostTransaction: unary(
+      'PostTransaction',
+      (request, scope) => operations.postTransaction(request, scope),
+      metrics,
+    ),
+    GetStatement: unary(
+      'GetStatement',
+      (request, scope) => operations.getStatement(request, scope),
+      metrics,
+    ),
     Pipeline: pipeline.handler,
   };
 }
@@ -120,11 +148,12 @@ export function buildLedgerServer(dependencies: LedgerDependencies): LedgerServe
   const proto = grpc.loadPackageDefinition(
     loadLedgerPackageDefinition(),
   ) as unknown as ProtoGrpcType;
+  const metrics = dependencies.metrics ?? NO_LEDGER_METRICS;
   const operations = createLedgerOperations(dependencies);
-  const pipeline = createPipeline(operations);
+  const pipeline = createPipeline(operations, metrics);
   server.addService(
     guardedLedgerService(proto.ledger.v1.LedgerService.service),
-    createLedgerHandlers(operations, pipeline),
+    createLedgerHandlers(operations, pipeline, metrics),
   );
   // Not serving until the health monitor has seen the database answer.
   const health = new HealthImplementation({

@@ -6,6 +6,8 @@ import { LEDGER_SERVICE_NAME } from './grpc-server.js';
 import type { LedgerStore } from './ledger.js';
 
 export interface HealthMonitor {
+  /** The status last set: SERVING while the database answered the last check. */
+  serving(): boolean;
   /** Checks once now; resolves with the status it set. */
   check(): Promise<ServingStatus>;
   stop(): void;
@@ -48,6 +50,7 @@ export function startHealthMonitor(
   void check();
   return {
     check,
+    serving: () => current === 'SERVING',
     stop: () => clearInterval(timer),
   };
 }

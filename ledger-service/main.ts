@@ -4,11 +4,31 @@ import { rmSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { loadConfigOrExit } from '../common/env.js';
 import { createLogger, type Logger } from '../common/logger.js';
+import { listenMetrics } from '../common/metrics-server.js';
 import { batchingOf, type LedgerConfig, parseLedgerConfig } from './config.js';
 import { createPostgresStore } from './db.js';
 import { buildLedgerServer } from './grpc-server.js';
 import { startHealthMonitor } from './health-monitor.js';
 import { startKeyPruner } from './key-pruner.js';
+import { createLedgerMetrics, type LedgerMetrics } from './metrics.js';
+
+/** The metrics listener, when configured; it binds before gRPC, so a scrape sees a start. */
+async function serveMetrics(
+  config: LedgerConfig,
+  logger: Logger,
+): Promise<LedgerMetrics | undefined> {
+  if (config.metricsAddress === undefined) return undefined;
+  const metrics = createLedgerMetrics();
+  const { host, port } = config.metricsAddress;
+  try {
+    await listenMetrics(metrics.registry, config.metricsAddress);
+  } catch (error) {
+    console.error(`ledger: cannot serve metrics on ${host}:${port}: ${(error as Error).message}`);
+    process.exit(1);
+  }
+  logger.info({ metrics: `http://${host}:${port}/metrics` }, 'ledger metrics listening');
+  return metrics;
+}
 
 function bind(server: grpc.Server, address: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -45,13 +65,19 @@ async function listen(
 async function main(): Promise<void> {
   const config = loadConfigOrExit('ledger', parseLedgerConfig);
   const logger = createLogger('ledger', config.logLevel);
-  const store = createPostgresStore(config, logger);
+  const metrics = await serveMetrics(config, logger);
+  const store = createPostgresStore(config, logger, metrics?.databaseError);
   const { server, health, drainPipelines } = buildLedgerServer({
     store,
     logger,
     batching: batchingOf(config),
+    metrics,
   });
   const monitor = startHealthMonitor(store, health, config.healthCheckIntervalMs, logger);
+  if (metrics !== undefined) {
+    metrics.sources.poolStats = store.poolStats;
+    metrics.sources.serving = monitor.serving;
+  }
   const pruner = startKeyPruner(
     store,
     {

@@ -18,6 +18,7 @@ import {
   type PostTransactionOutcome,
   type Statement,
 } from './ledger.js';
+import { type LedgerMetrics, NO_LEDGER_METRICS, type PostingOutcome } from './metrics.js';
 import { PostBatcher, type PostBatcherLimits } from './post-batcher.js';
 import { validateGetStatement, validatePostTransaction } from './validation.js';
 
@@ -74,6 +75,11 @@ function postReply(
   }
 }
 
+/** The metrics' name for a decided posting: a replayed answer counts as `replayed`. */
+function outcomeLabel(outcome: PostTransactionOutcome): PostingOutcome {
+  return 'replayed' in outcome && outcome.replayed === true ? 'replayed' : outcome.type;
+}
+
 function toTimestamp(micros: number): Timestamp {
   const seconds = Math.floor(micros / 1_000_000);
   return { seconds, nanos: (micros - seconds * 1_000_000) * 1000 };
@@ -118,26 +124,30 @@ export interface LedgerDependencies {
   readonly logger: Logger;
   /** Group commit's bounds: concurrent postings share a round trip and a commit. */
   readonly batching: PostBatcherLimits;
+  /** Counted and timed here; NO_LEDGER_METRICS (the default) when metrics are off. */
+  readonly metrics?: LedgerMetrics | undefined;
 }
 
 export function createLedgerOperations({
   store,
   logger,
   batching,
+  metrics = NO_LEDGER_METRICS,
 }: LedgerDependencies): LedgerOperations {
-  const batcher = new PostBatcher(store, batching);
+  const batcher = new PostBatcher(store, batching, metrics);
+  metrics.sources.queueDepth = () => batcher.queueLength;
   const warnUnavailable = sampledWarn(logger, UNAVAILABLE_LOG_INTERVAL_MS);
 
   /** Operating errors become explicit statuses; a broken assertion also crashes the process. */
-  function failureFor(method: string, error: unknown): Failure {
+  function failureFor(method: string, error: unknown, requestId: string | undefined): Failure {
     if (error instanceof DatabaseUnavailableError) {
-      warnUnavailable({ method, reason: error.message }, 'database unavailable');
+      warnUnavailable({ method, requestId, reason: error.message }, 'database unavailable');
       return fail(status.UNAVAILABLE, 'database unavailable, retry later');
     }
     if (error instanceof DeadlineExceededError)
       return fail(status.DEADLINE_EXCEEDED, error.message);
     if (error instanceof CallCancelledError) return fail(status.CANCELLED, error.message);
-    logger.error({ method, err: error }, 'unexpected failure');
+    logger.error({ method, requestId, err: error }, 'unexpected failure');
     // A bug: crash after answering, so the supervisor restarts a clean process.
     if (error instanceof AssertionError) {
       setImmediate(() => {
@@ -150,13 +160,17 @@ export function createLedgerOperations({
   return {
     async postTransaction(request, scope) {
       const validated = validatePostTransaction(request);
-      if (!validated.ok)
+      if (!validated.ok) {
+        metrics.postingDecided('invalid');
         return fail(status.INVALID_ARGUMENT, `${validated.field}: ${validated.reason}`);
+      }
       try {
         const outcome = await batcher.submit(validated.value, scope);
+        metrics.postingDecided(outcomeLabel(outcome));
         return postReply(outcome, validated.value.clientId);
       } catch (error) {
-        return failureFor('PostTransaction', error);
+        metrics.postingDecided('failed');
+        return failureFor('PostTransaction', error, scope.requestId);
       }
     },
     async getStatement(request, scope) {
@@ -166,7 +180,7 @@ export function createLedgerOperations({
       try {
         return statementReply(await store.getStatement(validated.value, scope), validated.value);
       } catch (error) {
-        return failureFor('GetStatement', error);
+        return failureFor('GetStatement', error, scope.requestId);
       }
     },
   };

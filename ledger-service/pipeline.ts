@@ -9,6 +9,7 @@
 // requests as soon as a write reports a backlog and resumes on 'drain'. Requests then
 // wait in HTTP/2 flow control on the caller's side, and the answers held here are at
 // most those of the operations already in flight.
+import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
 import type { GetStatementRequest } from '../proto/generated/ledger/v1/GetStatementRequest.js';
 import type { PipelineResponseInput } from '../proto/generated/ledger/v1/PipelineResponse.js';
@@ -20,6 +21,7 @@ import {
   type RequestId,
 } from '../proto/request-decoding.js';
 import type { CallScope } from './ledger.js';
+import type { GrpcMethod, LedgerMetrics } from './metrics.js';
 import type { LedgerOperations, Reply } from './operations.js';
 
 export const PIPELINE_TIMEOUT_MAX_MS = 60_000;
@@ -33,6 +35,11 @@ export const PIPELINE_TIMEOUT_MAX_MS = 60_000;
 export const PIPELINE_OPERATIONS_IN_FLIGHT_MAX = 2048;
 
 type PipelineCall = grpc.ServerDuplexStream<Decoded<PipelineEnvelope>, PipelineResponseInput>;
+
+const METHODS: Readonly<Record<string, GrpcMethod>> = {
+  postTransaction: 'PostTransaction',
+  getStatement: 'GetStatement',
+};
 
 function failure(requestId: RequestId, code: grpc.status, message: string): PipelineResponseInput {
   return { requestId, statusCode: code, statusMessage: message };
@@ -96,6 +103,7 @@ class PipelineStream {
     private readonly call: PipelineCall,
     private readonly operations: LedgerOperations,
     private readonly isDraining: () => boolean,
+    private readonly metrics: LedgerMetrics,
     onClose: () => void,
   ) {
     call.on('data', (message: Decoded<PipelineEnvelope>) => this.receive(message));
@@ -126,30 +134,34 @@ class PipelineStream {
       return;
     }
     this.inFlight++;
+    const startMs = performance.now();
+    const method = METHODS[message.operation ?? ''] ?? 'unknown';
     const refused = refusal(message, this.inFlight, this.isDraining());
-    if (refused !== null) this.send(refused);
-    else this.run(message);
+    if (refused !== null) this.send(refused, method, startMs);
+    else this.run(message, method, startMs);
   }
 
-  private run(envelope: PipelineEnvelope): void {
+  private run(envelope: PipelineEnvelope, method: GrpcMethod, startMs: number): void {
     const id = envelope.requestId;
     const deadlineMs = Date.now() + envelope.timeoutMs;
     const scope: CallScope = {
       deadlineMs,
       isCancelled: () => !this.open || Date.now() >= deadlineMs,
+      requestId: envelope.requestTag,
     };
     if (envelope.operation === 'postTransaction') {
       void this.operations
         .postTransaction(envelope.postTransaction as PostTransactionRequest, scope)
-        .then((reply) => this.send(toResponse(id, reply, 'postTransaction')));
+        .then((reply) => this.send(toResponse(id, reply, 'postTransaction'), method, startMs));
     } else {
       void this.operations
         .getStatement(envelope.getStatement as GetStatementRequest, scope)
-        .then((reply) => this.send(toResponse(id, reply, 'getStatement')));
+        .then((reply) => this.send(toResponse(id, reply, 'getStatement'), method, startMs));
     }
   }
 
-  private send(response: PipelineResponseInput): void {
+  private send(response: PipelineResponseInput, method: GrpcMethod, startMs: number): void {
+    this.metrics.operationFinished(method, 'pipeline', response.statusCode ?? 0, startMs);
     this.inFlight--;
     if (this.open && !this.endCalled && !this.call.write(response) && !this.paused) {
       this.paused = true;
@@ -183,7 +195,7 @@ export interface Pipeline {
   drain(): void;
 }
 
-export function createPipeline(operations: LedgerOperations): Pipeline {
+export function createPipeline(operations: LedgerOperations, metrics: LedgerMetrics): Pipeline {
   let draining = false;
   const streams = new Set<PipelineStream>();
   return {
@@ -192,6 +204,7 @@ export function createPipeline(operations: LedgerOperations): Pipeline {
         call,
         operations,
         () => draining,
+        metrics,
         () => streams.delete(stream),
       );
       streams.add(stream);

@@ -4,6 +4,7 @@
 // light load a posting goes alone with no added wait, and under heavy load batches
 // grow by themselves. Within a batch postings are ordered by client id (each client's
 // own arrival order kept), so concurrent batches lock rows in one order: no deadlocks.
+import { performance } from 'node:perf_hooks';
 import { batchScope, type CallScope, refusalBeforeSending } from './deadlines.js';
 import {
   DatabaseUnavailableError,
@@ -11,6 +12,7 @@ import {
   type PostTransactionCommand,
   type PostTransactionOutcome,
 } from './ledger.js';
+import type { LedgerMetrics } from './metrics.js';
 
 export interface PostBatcherLimits {
   /** Postings per round trip. */
@@ -46,7 +48,13 @@ export class PostBatcher {
   constructor(
     private readonly store: Pick<LedgerStore, 'postBatch'>,
     private readonly limits: PostBatcherLimits,
+    private readonly metrics?: Pick<LedgerMetrics, 'batchFinished'>,
   ) {}
+
+  /** Postings waiting for a batch. */
+  get queueLength(): number {
+    return this.queue.length;
+  }
 
   submit(command: PostTransactionCommand, scope: CallScope): Promise<PostTransactionOutcome> {
     if (this.queue.length >= this.limits.queueLengthMax) {
@@ -80,10 +88,12 @@ export class PostBatcher {
     const ordered = orderForLocking(live);
     try {
       if (ordered.length > 0) {
+        const startMs = performance.now();
         const outcomes = await this.store.postBatch(
           ordered.map((pending) => pending.command),
           batchScope(ordered.map((pending) => pending.scope)),
         );
+        this.metrics?.batchFinished(ordered.length, startMs);
         ordered.forEach((pending, index) => {
           pending.resolve(outcomes[index] as PostTransactionOutcome);
         });

@@ -11,6 +11,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { GetStatementRequest } from './generated/ledger/v1/GetStatementRequest.js';
 import type { PostTransactionRequest } from './generated/ledger/v1/PostTransactionRequest.js';
+import { isValidRequestTag, REQUEST_TAG_LENGTH_MAX } from './rules.js';
 import {
   fieldOccurrences,
   WIRE_TYPE_LENGTH_DELIMITED,
@@ -105,6 +106,8 @@ export interface PipelineEnvelope {
   readonly operation: 'postTransaction' | 'getStatement' | undefined;
   readonly postTransaction: Decoded<PostTransactionRequest> | undefined;
   readonly getStatement: Decoded<GetStatementRequest> | undefined;
+  /** The request id it serves, for log lines; undefined when absent or not a valid one. */
+  readonly requestTag: string | undefined;
 }
 
 // The PipelineRequest field numbers (ledger/v1/ledger.proto).
@@ -112,6 +115,14 @@ const REQUEST_ID_FIELD = 1;
 const TIMEOUT_MS_FIELD = 2;
 const POST_TRANSACTION_FIELD = 3;
 const GET_STATEMENT_FIELD = 4;
+const REQUEST_TAG_FIELD = 5;
+
+/** A request tag as sent, or undefined when it is not one (rules.ts): never a refusal. */
+function requestTagOf(bytes: Buffer): string | undefined {
+  if (bytes.length > REQUEST_TAG_LENGTH_MAX) return undefined;
+  const tag = bytes.toString('latin1');
+  return isValidRequestTag(tag) ? tag : undefined;
+}
 
 /**
  * Reads a PipelineRequest; the operation's own message goes to the guarded unary
@@ -128,6 +139,7 @@ export function createPipelineRequestDecoder(
     let timeoutMs = 0;
     let operation: PipelineEnvelope['operation'];
     let operationBytes: Buffer | undefined;
+    let requestTag: string | undefined;
     try {
       reader.reset(buffer);
       while (!reader.done) {
@@ -144,7 +156,9 @@ export function createPipelineRequestDecoder(
         } else if (field === GET_STATEMENT_FIELD && wireType === WIRE_TYPE_LENGTH_DELIMITED) {
           operation = 'getStatement';
           operationBytes = reader.bytes();
-        } else if (field === 0 || field <= GET_STATEMENT_FIELD) {
+        } else if (field === REQUEST_TAG_FIELD && wireType === WIRE_TYPE_LENGTH_DELIMITED) {
+          requestTag = requestTagOf(reader.bytes());
+        } else if (field === 0 || field <= REQUEST_TAG_FIELD) {
           // A known field of the wrong wire type, or the invalid field number 0.
           throw new WireFormatError(`field ${field} of wire type ${wireType}`);
         } else {
@@ -166,6 +180,7 @@ export function createPipelineRequestDecoder(
         operation === 'getStatement' && operationBytes
           ? decodeGetStatement(operationBytes)
           : undefined,
+      requestTag,
     };
   };
 }

@@ -46,3 +46,15 @@ export function describeInvalidIdempotencyKey(key: string): string | null {
   if (IDEMPOTENCY_KEY_PATTERN.test(key)) return null;
   return `must be 1 to ${IDEMPOTENCY_KEY_LENGTH_MAX} visible ASCII characters (0x21 to 0x7E)`;
 }
+
+/**
+ * A request id (the facade's x-request-id, the ledger's `x-request-id` metadata and
+ * PipelineRequest.request_tag): 1 to 128 visible ASCII characters, so it can go into
+ * log lines and headers as it is. The ledger ignores one that is not.
+ */
+export const REQUEST_TAG_LENGTH_MAX = 128;
+const VALID_REQUEST_TAG = /^[\x21-\x7e]{1,128}$/;
+
+export function isValidRequestTag(value: unknown): value is string {
+  return typeof value === 'string' && VALID_REQUEST_TAG.test(value);
+}

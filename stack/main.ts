@@ -8,6 +8,8 @@
 //                      or nginx (an installed nginx, facades on Unix sockets; as Envoy)
 //   --state-file F     write {httpUrl, databaseUrl, pids} as JSON (mode 0600: the URL is
 //                      the superuser's, password included), kept current (for tools)
+//   --metrics-port N   first metrics port on 127.0.0.1 (9464, or STACK_METRICS_PORT): the
+//                      ledger N, facade K N + K; `off` serves no metrics and records none
 //   --cgroup-parent G  place each component in the control group G/<component>, made
 //                      beforehand by the launching process, relative to its own groups
 //                      (the budget benchmark, scripts/bench-stack.ts)
@@ -40,6 +42,7 @@ const { values } = parseArgs({
     'state-file': { type: 'string' },
     balancer: { type: 'string', default: 'cluster' },
     'cgroup-parent': { type: 'string' },
+    'metrics-port': { type: 'string', default: process.env.STACK_METRICS_PORT || '9464' },
   },
   strict: true,
 });
@@ -100,6 +103,7 @@ function writeState(): void {
     httpUrl: stackRef.httpUrl,
     databaseUrl: stackRef.databaseUrl,
     pids: stackRef.pids(),
+    metricsUrls: stackRef.metricsUrls,
   };
   // Private: databaseUrl carries the superuser's password.
   writeFileSync(`${file}.tmp`, JSON.stringify(state), { mode: 0o600 });
@@ -144,6 +148,10 @@ try {
     httpPort: integerOption('port', values.port, 1, 65535),
     facadeCount: integerOption('facades', values.facades, 1, 64),
     balancer: balancerOption(values.balancer),
+    metricsPort:
+      values['metrics-port'] === 'off'
+        ? undefined
+        : integerOption('metrics-port', values['metrics-port'], 1, 65535 - 64),
     childEnv: {},
     log,
     onSpawn: (component, pid) => {
@@ -164,6 +172,9 @@ try {
       .join(', ')}, round robin by ${values.balancer})`,
   );
   log(`  gRPC       ${values['ledger-address']}   (ledger ${pids.ledger})`);
+  for (const [component, url] of Object.entries(stack.metricsUrls)) {
+    log(`  metrics ${url}   (${component})`);
+  }
   log(
     `  PostgreSQL ${stack.databaseUrl.replace(/:[^:@/]*@/, ':***@')}${pids.postgres ? `   (pid ${pids.postgres})` : ''}`,
   );

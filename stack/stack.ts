@@ -52,6 +52,12 @@ export interface StackOptions {
   readonly httpPort: number;
   readonly facadeCount: number;
   readonly balancer: Balancer;
+  /**
+   * First port of the metrics listeners on 127.0.0.1, or undefined for none: the
+   * ledger on it, facade N on it + N (each worker its own listener, so no scrape
+   * shows one worker as the whole).
+   */
+  readonly metricsPort: number | undefined;
   /** Extra environment for the ledger and facades (pool size, timeouts, log level...). */
   readonly childEnv: Readonly<Record<string, string>>;
   readonly log: (line: string) => void;
@@ -66,6 +72,8 @@ export interface RunningStack {
   /** Where the embedded PostgreSQL's passwords are kept; undefined for an external one. */
   readonly credentialsFile: string | undefined;
   readonly startupMs: number;
+  /** Each process's Prometheus endpoint, when metrics are on. */
+  readonly metricsUrls: Partial<Record<ComponentName, string>>;
   /** The live process id of each component. */
   pids(): Partial<Record<ComponentName, number>>;
   stop(): Promise<void>;
@@ -73,6 +81,25 @@ export interface RunningStack {
 
 export class StackStartError extends Error {
   override name = 'StackStartError';
+}
+
+const METRICS_HOST = '127.0.0.1';
+
+/** The metrics address of each process (host:port), or none when metrics are off. */
+export function metricsAddresses(options: StackOptions): Partial<Record<ComponentName, string>> {
+  if (options.metricsPort === undefined) return {};
+  const addresses: Partial<Record<ComponentName, string>> = {
+    ledger: `${METRICS_HOST}:${options.metricsPort}`,
+  };
+  for (let index = 1; index <= options.facadeCount; index++) {
+    addresses[`facade-${index}`] = `${METRICS_HOST}:${options.metricsPort + index}`;
+  }
+  return addresses;
+}
+
+/** The metrics environment variable of one facade: its own port, or off. */
+function facadeMetricsEnv(options: StackOptions, index: number): Record<string, string> {
+  return { FACADE_METRICS_ADDRESS: metricsAddresses(options)[`facade-${index}`] ?? 'off' };
 }
 
 /** Fails with a clear message when a port is already taken, before anything starts. */
@@ -263,7 +290,8 @@ async function launchFacades(
       FACADE_PORT: String(options.httpPort),
     };
     for (let index = 1; index <= options.facadeCount; index++) {
-      supervisor.supervise(`facade-${index}`, () => cluster.fork(facadeEnv).process);
+      const workerEnv = { ...facadeEnv, ...facadeMetricsEnv(options, index) };
+      supervisor.supervise(`facade-${index}`, () => cluster.fork(workerEnv).process);
     }
     return;
   }
@@ -281,7 +309,7 @@ async function launchFacades(
   sockets.forEach((socket, index) => {
     supervisor.supervise(`facade-${index + 1}`, () =>
       fork(FACADE_MAIN, [], {
-        env: { ...env, FACADE_SOCKET_PATH: socket },
+        env: { ...env, FACADE_SOCKET_PATH: socket, ...facadeMetricsEnv(options, index + 1) },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         detached: true,
       }),
@@ -323,6 +351,7 @@ async function launchAll(supervisor: Supervisor, options: StackOptions): Promise
     DATABASE_URL: ledgerDatabaseUrl,
     LEDGER_LISTEN_ADDRESS: options.ledgerAddress,
     LEDGER_SOCKET_PATH: ledgerSocketPath,
+    LEDGER_METRICS_ADDRESS: metricsAddresses(options).ledger ?? 'off',
   };
   supervisor.supervise('ledger', () =>
     fork(LEDGER_MAIN, [], {
@@ -348,6 +377,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   if (options.databaseUrl === undefined) {
     await assertPortFree('127.0.0.1', options.postgresPort, 'PostgreSQL');
   }
+  const metrics = metricsAddresses(options);
+  for (const [component, address] of Object.entries(metrics)) {
+    await assertPortFree(METRICS_HOST, Number(address?.split(':')[1]), `${component} metrics`);
+  }
   const supervisor = new Supervisor(options);
   const host = options.httpHost === '0.0.0.0' ? '127.0.0.1' : options.httpHost;
   const httpUrl = `http://${host}:${options.httpPort}`;
@@ -360,6 +393,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       // By the path asked for: as root it may be a link to the real directory.
       credentialsFile: supervisor.postgres && path.join(options.dataDir, CREDENTIALS_FILE),
       startupMs: Date.now() - startedAt,
+      metricsUrls: Object.fromEntries(
+        Object.entries(metrics).map(([component, address]) => [
+          component,
+          `http://${address}/metrics`,
+        ]),
+      ),
       pids: () => ({ ...supervisor.pids }),
       stop: () => supervisor.stop(),
     };

@@ -2,7 +2,8 @@
 // ours: limits within 1.5 CPU and 550MB, health checks, restart policies, pinned
 // images, only the balancer's 9999 published (never the ledger's plaintext gRPC), start
 // order by health, PostgreSQL durable by default, the ledger logging in as its own role,
-// and an override that switches synchronous_commit off and nothing else.
+// and an override that switches synchronous_commit off and nothing else. The
+// `monitoring` profile (Prometheus) is outside the budget and scrapes every hop.
 // Method: parse the files and run the rules of tests/support/compose-rules.ts; each
 // rule is shown failing on a deliberately broken copy. When Debian's docker-compose
 // 1.29 is installed, it validates both files too (on a copy without start_interval,
@@ -12,16 +13,19 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import {
   type ComposeFile,
   checkBudget,
   checkOnlyBalancerPublishes,
   checkPostgres,
+  checkProfiles,
   checkPublishedPorts,
   checkRinhaOverride,
   checkServiceBasics,
   checkStartOrder,
   parseCompose,
+  profilesOf,
 } from './support/compose-rules.js';
 
 const COMPOSE_YAML = readFileSync('docker-compose.yml', 'utf8');
@@ -32,7 +36,9 @@ const START_ORDER = {
   facade1: ['ledger'],
   facade2: ['ledger'],
   envoy: ['facade1', 'facade2'],
+  prometheus: ['envoy'],
 };
+const PROFILES = { prometheus: ['monitoring'] };
 
 function allRules(compose: ComposeFile): string[] {
   return [
@@ -41,6 +47,7 @@ function allRules(compose: ComposeFile): string[] {
     ...checkPublishedPorts(compose, PUBLISHED),
     ...checkOnlyBalancerPublishes(compose, 'envoy'),
     ...checkStartOrder(compose, START_ORDER),
+    ...checkProfiles(compose, PROFILES),
     ...checkPostgres(compose),
   ];
 }
@@ -56,12 +63,63 @@ describe('docker-compose.yml', () => {
     expect(allRules(parseCompose(COMPOSE_YAML))).toEqual([]);
   });
 
-  it('runs the five services of the design', () => {
-    const names = Object.keys(parseCompose(COMPOSE_YAML).services).sort();
-    expect(names).toEqual(['envoy', 'facade1', 'facade2', 'ledger', 'postgres']);
+  it('runs the five services of the design, and Prometheus only in the monitoring profile', () => {
+    const services = parseCompose(COMPOSE_YAML).services;
+    const started = Object.keys(services).filter(
+      (name) => profilesOf(services[name] ?? {}).length === 0,
+    );
+    expect(started.sort()).toEqual(['envoy', 'facade1', 'facade2', 'ledger', 'postgres']);
+    expect(profilesOf(services.prometheus ?? {})).toEqual(['monitoring']);
+  });
+
+  it('has the monitoring profile scrape the ledger, both facades and Envoy', () => {
+    const compose = parseCompose(COMPOSE_YAML);
+    const prometheus = compose.services.prometheus ?? {};
+    // Envoy's admin port is on its loopback: only its network namespace reaches it.
+    expect(prometheus.network_mode).toBe('service:envoy');
+    const config = parseYaml(readFileSync('deploy/prometheus/prometheus.yml', 'utf8')) as {
+      scrape_configs: {
+        job_name: string;
+        metrics_path?: string;
+        static_configs: { targets: string[] }[];
+      }[];
+    };
+    const targets = Object.fromEntries(
+      config.scrape_configs.map((job) => [
+        job.job_name,
+        {
+          path: job.metrics_path ?? '/metrics',
+          targets: job.static_configs.flatMap((each) => each.targets),
+        },
+      ]),
+    );
+    expect(targets).toEqual({
+      ledger: { path: '/metrics', targets: ['ledger:9464'] },
+      facade: { path: '/metrics', targets: ['facade1:9464', 'facade2:9464'] },
+      envoy: { path: '/stats/prometheus', targets: ['127.0.0.1:9901'] },
+    });
+    // Each scraped service serves its metrics where Prometheus looks for them.
+    const environment = (name: string) =>
+      compose.services[name]?.environment as Record<string, string>;
+    expect(environment('ledger').LEDGER_METRICS_ADDRESS).toBe('0.0.0.0:9464');
+    expect(environment('facade1').FACADE_METRICS_ADDRESS).toBe('0.0.0.0:9464');
+    expect(environment('facade2').FACADE_METRICS_ADDRESS).toBe('0.0.0.0:9464');
+    expect(readFileSync('envoy.yaml', 'utf8')).toMatch(/port_value: 9901/);
   });
 
   const brokenCopies: [string, string | RegExp, string, RegExp][] = [
+    [
+      'Prometheus inside the budget (no profile)',
+      '    profiles: ["monitoring"]\n',
+      '',
+      /CPU limits sum to 2\.00/,
+    ],
+    [
+      'a profile other than monitoring',
+      'profiles: ["monitoring"]',
+      'profiles: ["debug"]',
+      /prometheus: profiles \[debug\], expected \[monitoring\]/,
+    ],
     ['CPU above the budget', 'cpus: "0.3"', 'cpus: "0.4"', /CPU limits sum to 1\.60/],
     ['memory above the budget', 'memory: 80MB', 'memory: 115MB', /sum to 555MB/],
     ['memory not in MB', 'memory: 80MB', 'memory: 80m', /written in MB/],
@@ -93,13 +151,13 @@ describe('docker-compose.yml', () => {
     [
       "the ledger's gRPC published",
       /( +)expose:\n( +)- "50051"\n/,
-      '$1ports: ["50051:50051"]\n',
+      '$1ports: ["50051:50051"]\n$1expose:\n',
       /ledger: publishes \[50051\]; only envoy may publish a port/,
     ],
     [
       "the ledger's gRPC published on loopback",
       /( +)expose:\n( +)- "50051"\n/,
-      '$1ports: ["127.0.0.1:50051:50051"]\n',
+      '$1ports: ["127.0.0.1:50051:50051"]\n$1expose:\n',
       /ledger: publishes \[50051\]; only envoy may publish a port/,
     ],
     [

@@ -62,13 +62,23 @@ function readLimits(name: string, service: unknown, problems: string[]): Limits 
   return { cpus: Number(cpus), memoryMb: Number.parseInt(memory, 10) };
 }
 
-/** Every service has limits; their sum stays within the Rinha budget. */
+/** The profiles a service is in; none for the services `docker compose up` starts. */
+export function profilesOf(service: Record<string, unknown>): string[] {
+  return Array.isArray(service.profiles) ? service.profiles.map(String) : [];
+}
+
+/**
+ * Every service has limits; those `docker compose up` starts (no profile: the contest's
+ * services) sum within the Rinha budget. A profile's services (monitoring) are outside
+ * it, by design: they are not part of what the contest runs.
+ */
 export function checkBudget(compose: ComposeFile): string[] {
   const problems: string[] = [];
   let cpus = 0;
   let memoryMb = 0;
   for (const [name, service] of Object.entries(compose.services)) {
     const limits = readLimits(name, service, problems);
+    if (profilesOf(service).length > 0) continue;
     cpus += limits?.cpus ?? 0;
     memoryMb += limits?.memoryMb ?? 0;
   }
@@ -160,6 +170,22 @@ export function checkPublishedPorts(compose: ComposeFile, expected: Record<strin
     const wanted = [...(expected[name] ?? [])].sort();
     if (published.join() !== wanted.join()) {
       problems.push(`${name}: publishes [${published}] but should publish [${wanted}]`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Services in a profile are the expected ones, each only in its expected profile (so
+ * none of them starts with a plain `docker compose up`, nor counts in the budget).
+ */
+export function checkProfiles(compose: ComposeFile, expected: Record<string, string[]>) {
+  const problems: string[] = [];
+  for (const [name, service] of Object.entries(compose.services)) {
+    const profiles = profilesOf(service).sort().join();
+    const wanted = [...(expected[name] ?? [])].sort().join();
+    if (profiles !== wanted) {
+      problems.push(`${name}: profiles [${profiles}], expected [${wanted}]`);
     }
   }
   return problems;

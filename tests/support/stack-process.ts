@@ -13,6 +13,7 @@ export interface StackState {
   httpUrl: string;
   databaseUrl: string;
   pids: Record<string, number>;
+  metricsUrls: Record<string, string>;
 }
 
 export interface StackProcess {
@@ -79,6 +80,9 @@ export async function startStackProcess(
     dataDir,
     '--state-file',
     stateFile,
+    // Metrics are a test of their own (tests/prometheus.test.ts); elsewhere they would
+    // take fixed ports that parallel stacks share.
+    ...(extraArgs.includes('--metrics-port') ? [] : ['--metrics-port', 'off']),
     ...extraArgs,
   ];
   const child = spawn(options.node ?? process.execPath, args, {

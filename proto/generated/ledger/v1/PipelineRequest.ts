@@ -17,6 +17,12 @@ export interface PipelineRequestInput {
   'postTransaction'?: (_ledger_v1_PostTransactionRequestInput | null);
   'getStatement'?: (_ledger_v1_GetStatementRequestInput | null);
   /**
+   * The id of the request this operation serves (the facade's x-request-id), for log
+   * lines: 1 to 128 visible ASCII characters, ignored otherwise. Unary calls carry it
+   * as `x-request-id` metadata; a stream's metadata is one for all its operations.
+   */
+  'requestTag'?: (string);
+  /**
    * Exactly one operation.
    */
   'operation'?: "postTransaction"|"getStatement";
@@ -34,6 +40,12 @@ export interface PipelineRequest {
   'timeoutMs': (number);
   'postTransaction'?: (_ledger_v1_PostTransactionRequest | null);
   'getStatement'?: (_ledger_v1_GetStatementRequest | null);
+  /**
+   * The id of the request this operation serves (the facade's x-request-id), for log
+   * lines: 1 to 128 visible ASCII characters, ignored otherwise. Unary calls carry it
+   * as `x-request-id` metadata; a stream's metadata is one for all its operations.
+   */
+  'requestTag': (string);
   /**
    * Exactly one operation.
    */
