@@ -3,6 +3,7 @@
 // anything else is a bug and passes on as it is.
 import { DeadlineExceededError } from './deadlines.js';
 import { DatabaseUnavailableError } from './ledger.js';
+import type { DatabaseErrorKind } from './metrics.js';
 
 const LOCK_NOT_AVAILABLE = '55P03';
 
@@ -54,3 +55,20 @@ export function classifyDatabaseError(error: unknown, lockWaitCutByDeadline = fa
     ? new DatabaseUnavailableError((error as Error).message, { cause: error })
     : error;
 }
+
+/** Told of every failed database call, classified (for the ledger's error counter). */
+export type DatabaseErrorListener = (kind: DatabaseErrorKind) => void;
+
+/** classifyDatabaseError, with the outcome reported to the listener. */
+export function classifier(onError: DatabaseErrorListener | undefined) {
+  return (error: unknown, lockWaitCutByDeadline = false): unknown => {
+    const classified = classifyDatabaseError(error, lockWaitCutByDeadline);
+    if (onError !== undefined) {
+      if (classified instanceof DatabaseUnavailableError) onError('unavailable');
+      else if (classified instanceof DeadlineExceededError) onError('lock_timeout');
+      else onError('other');
+    }
+    return classified;
+  };
+}
+export type Classify = ReturnType<typeof classifier>;

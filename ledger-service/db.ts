@@ -7,23 +7,20 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import type { Logger } from '../common/logger.js';
 import type { LedgerConfig } from './config.js';
-import { classifyDatabaseError, isConnectionError } from './database-errors.js';
 import {
-  type CallScope,
-  DeadlineExceededError,
-  lockWaitMs,
-  refusalBeforeSending,
-} from './deadlines.js';
-import {
-  DatabaseUnavailableError,
-  type LedgerStore,
-  type PostTransactionCommand,
-  type TransactionKind,
-} from './ledger.js';
-import type { DatabaseErrorKind, PoolStats } from './metrics.js';
+  type Classify,
+  classifier,
+  classifyDatabaseError,
+  type DatabaseErrorListener,
+  isConnectionError,
+} from './database-errors.js';
+import { type CallScope, lockWaitMs, refusalBeforeSending } from './deadlines.js';
+import type { LedgerStore, PostTransactionCommand } from './ledger.js';
+import type { PoolStats } from './metrics.js';
 import {
   AUDIT_SQL,
   type AuditRow,
+  batchValues,
   type ClientAudit,
   POST_BATCH_SQL,
   type PostRow,
@@ -53,29 +50,11 @@ const typeParsers = {
       : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
 };
 
-const KIND_CODES: Record<TransactionKind, 'c' | 'd'> = { credit: 'c', debit: 'd' };
-
-/** Told of every failed database call, classified (for the ledger's error counter). */
-export type DatabaseErrorListener = (kind: DatabaseErrorKind) => void;
-
 /** The store, plus what the pool holds, for the metrics. */
 export interface PostgresStore extends LedgerStore {
   poolStats(): PoolStats;
 }
 
-/** classifyDatabaseError, with the outcome reported to the listener. */
-function classifier(onError: DatabaseErrorListener | undefined) {
-  return (error: unknown, lockWaitCutByDeadline = false): unknown => {
-    const classified = classifyDatabaseError(error, lockWaitCutByDeadline);
-    if (onError !== undefined) {
-      if (classified instanceof DatabaseUnavailableError) onError('unavailable');
-      else if (classified instanceof DeadlineExceededError) onError('lock_timeout');
-      else onError('other');
-    }
-    return classified;
-  };
-}
-type Classify = ReturnType<typeof classifier>;
 type Query = { readonly name: string; readonly text: string };
 
 function poolOptionsOf(config: LedgerConfig): pg.PoolConfig {
@@ -94,20 +73,6 @@ function poolOptionsOf(config: LedgerConfig): pg.PoolConfig {
     application_name: 'ledger',
     types: typeParsers,
   };
-}
-
-function batchValues(commands: readonly PostTransactionCommand[], waitMs: number): unknown[] {
-  return [
-    commands.map((command) => command.clientId),
-    commands.map((command) => command.amountCents),
-    commands.map((command) => KIND_CODES[command.kind]),
-    commands.map((command) => command.description),
-    // A batch without keys sends none, so the function skips their handling at no cost.
-    commands.some((command) => command.idempotencyKey !== null)
-      ? commands.map((command) => command.idempotencyKey)
-      : null,
-    waitMs,
-  ];
 }
 
 /** Gives a connection back: a broken one is discarded, one that reported an SQL error is kept. */

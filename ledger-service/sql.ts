@@ -2,8 +2,32 @@
 // only the connection handling. The statement texts are prepared once per connection.
 import assert from 'node:assert/strict';
 import { STATEMENT_TRANSACTIONS_MAX } from '../proto/rules.js';
-import type { PostTransactionOutcome, Statement, StatementEntry } from './ledger.js';
+import type {
+  PostTransactionCommand,
+  PostTransactionOutcome,
+  Statement,
+  StatementEntry,
+  TransactionKind,
+} from './ledger.js';
 
+const KIND_CODES: Record<TransactionKind, 'c' | 'd'> = { credit: 'c', debit: 'd' };
+/** The batch function's parameters: one array per column, keys only when some posting has one. */
+export function batchValues(
+  commands: readonly PostTransactionCommand[],
+  waitMs: number,
+): unknown[] {
+  return [
+    commands.map((command) => command.clientId),
+    commands.map((command) => command.amountCents),
+    commands.map((command) => KIND_CODES[command.kind]),
+    commands.map((command) => command.description),
+    // A batch without keys sends none, so the function skips their handling at no cost.
+    commands.some((command) => command.idempotencyKey !== null)
+      ? commands.map((command) => command.idempotencyKey)
+      : null,
+    waitMs,
+  ];
+}
 // One round trip and one commit for a whole batch of postings (init.sql).
 export const POST_BATCH_SQL = {
   name: 'post_transactions',
