@@ -330,7 +330,7 @@ describe('malformed framing over raw sockets', () => {
     expect(await ledgerSnapshot()).toEqual(before);
   }, 60_000);
 
-  it('garbage bytes get a 400 or a close, never a crash', async () => {
+  it('garbage bytes get a 400 (empty lines alone a 408) or a close, never a crash', async () => {
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 2000 }), async (bytes) => {
         const exchange = await sendRaw({
@@ -340,7 +340,10 @@ describe('malformed framing over raw sockets', () => {
         });
         expect(exchange.timedOut).toBe(false);
         expectJsonErrors(exchange);
-        for (const status of exchange.statuses) expect(status).toBe(400);
+        // Empty lines before a request line are ignored (RFC 9112 §2.2): bytes that are
+        // only CR and LF start no request, so the server waits for one and answers 408.
+        const onlyEmptyLines = bytes.every((byte) => byte === 0x0a || byte === 0x0d);
+        for (const status of exchange.statuses) expect(status).toBe(onlyEmptyLines ? 408 : 400);
       }),
       { numRuns: 200 },
     );
