@@ -3,9 +3,6 @@
 // callers switch on `type` exhaustively and map it to a status in one table.
 import type { CallScope } from './deadlines.js';
 
-// Re-exported for modules that speak of scopes alongside the rest of the vocabulary.
-export { CallCancelledError, type CallScope, DeadlineExceededError } from './deadlines.js';
-
 export type TransactionKind = 'credit' | 'debit';
 
 export interface PostTransactionCommand {

@@ -20,7 +20,7 @@ import {
   type PipelineEnvelope,
   type RequestId,
 } from '../proto/request-decoding.js';
-import type { CallScope } from './ledger.js';
+import type { CallScope } from './deadlines.js';
 import type { GrpcMethod, LedgerMetrics } from './metrics.js';
 import type { LedgerOperations, Reply } from './operations.js';
 
