@@ -267,7 +267,7 @@ class Supervisor {
   }
 }
 
-/** Waits until every path exists (facades create their sockets once listening). */
+/** Waits until every path exists (services create their sockets once listening). */
 async function waitForFiles(paths: readonly string[], deadlineMs: number): Promise<void> {
   while (!paths.every((file) => existsSync(file))) {
     if (Date.now() > deadlineMs)
@@ -353,6 +353,8 @@ async function launchAll(supervisor: Supervisor, options: StackOptions): Promise
     LEDGER_SOCKET_PATH: ledgerSocketPath,
     LEDGER_METRICS_ADDRESS: metricsAddresses(options).ledger ?? 'off',
   };
+  // A socket left by a killed predecessor would pass for the new ledger listening.
+  rmSync(ledgerSocketPath, { force: true });
   supervisor.supervise('ledger', () =>
     fork(LEDGER_MAIN, [], {
       env: ledgerEnv,
@@ -362,6 +364,9 @@ async function launchAll(supervisor: Supervisor, options: StackOptions): Promise
       detached: true,
     }),
   );
+  // The ledger binds once its pool is warm: facades started before would answer the
+  // readiness probe with 503 and log a failed ledger call.
+  await waitForFiles([ledgerSocketPath], Date.now() + READY_TIMEOUT_MS);
   await launchFacades(supervisor, options, {
     ...childEnv,
     LEDGER_ADDRESS: `unix:${ledgerSocketPath}`,
