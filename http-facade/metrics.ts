@@ -4,13 +4,14 @@
 // kept, and histograms have few buckets. Labels are bounded: route templates, never
 // raw paths.
 import { performance } from 'node:perf_hooks';
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Gauge } from 'prom-client';
 import {
   type CounterSeries,
   type HistogramSeries,
   PlainCounter,
   PlainHistogram,
 } from '../common/plain-metrics.js';
+import { registryWithProcessMetrics } from '../common/process-metrics.js';
 import type { LedgerClient, LedgerReply } from './ledger-client.js';
 import { LedgerStatus } from './ledger-client.js';
 
@@ -26,7 +27,7 @@ interface RequestSeries {
 }
 
 export class FacadeMetrics {
-  readonly registry = new Registry();
+  readonly registry = registryWithProcessMetrics();
   private readonly requests: PlainCounter;
   private readonly requestDuration: PlainHistogram;
   private readonly ledgerCalls: PlainCounter;
@@ -37,7 +38,6 @@ export class FacadeMetrics {
 
   constructor() {
     const registry = this.registry;
-    collectDefaultMetrics({ register: registry });
     this.requests = new PlainCounter(
       'facade_http_requests_total',
       'HTTP requests answered, by route template, method and status code.',

@@ -1,6 +1,7 @@
 // `npm run bench -- [--time-scale 1] [--rate-scale 1] [--rinha] [--balancer nginx|cluster]
-// [--out DIR]`: the
-// native stack under the contest's budget, with the Rinha load test against it.
+// [--out DIR] [--cpu-prof DIR]`: the native stack under the contest's budget, with the
+// Rinha load test against it. --cpu-prof writes a V8 CPU profile of each Node process
+// of the stack (ledger, facades, supervisor) into DIR when it exits: profile, then change.
 // Each component (PostgreSQL, the ledger, each facade, the balancer, i.e. the stack's
 // cluster primary) runs in its own cgroup with the CPU and memory limits of
 // docker-compose.yml; the load generator (this process) runs outside the budget.
@@ -34,6 +35,7 @@ const { values } = parseArgs({
     'rate-scale': { type: 'string', default: '1' },
     rinha: { type: 'boolean', default: false },
     out: { type: 'string' },
+    'cpu-prof': { type: 'string' },
     compose: { type: 'string', default: 'docker-compose.yml' },
     port: { type: 'string', default: '9999' },
     // nginx where installed (closest to production's Envoy), else node:cluster.
@@ -53,7 +55,10 @@ interface ComponentReport {
 }
 
 function startStackProcess(workDir: string, cgroupParent: string | undefined): ChildProcess {
+  // The stack forks its Node children with its own execArgv: they are profiled too.
+  const profileDir = values['cpu-prof'];
   const args = [
+    ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : []),
     'dist/stack/main.js',
     '--fresh',
     '--port',
