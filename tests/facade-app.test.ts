@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../common/logger.js';
 import { buildApp } from '../http-facade/app.js';
 import { parseFacadeConfig } from '../http-facade/config.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { clientSnapshot, createTestDatabase, type TestDatabase } from './support/database.js';
 import { startTestLedger, type TestLedger } from './support/ledger.js';
 
 const BODY_LIMIT_BYTES = 4096;
@@ -36,15 +36,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function state(clientId: number) {
-  const [row] = await database.query<{ balance: string; count: string }>(
-    `SELECT balance_cents AS balance,
-            (SELECT count(*) FROM transactions WHERE client_id = $1) AS count
-       FROM clients WHERE id = $1`,
-    [clientId],
-  );
-  return { balance: Number(row?.balance), count: Number(row?.count) };
-}
+const state = (clientId: number) => clientSnapshot(database, clientId);
 
 function postText(clientId: number | string, text: string, headers: Record<string, string> = {}) {
   return app.inject({
@@ -85,7 +77,11 @@ describe('valid bodies at the boundaries are applied', () => {
     const response = await postText(3, text);
     expect(response.statusCode, response.body).toBe(200);
     expect(response.json()).toEqual({ limite: 1_000_000, saldo: before.balance + delta });
-    expect(await state(3)).toEqual({ balance: before.balance + delta, count: before.count + 1 });
+    expect(await state(3)).toEqual({
+      ...before,
+      balance: before.balance + delta,
+      transactions: before.transactions + 1,
+    });
   });
 
   it('the descricao is stored verbatim, emoji included', async () => {

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../common/logger.js';
 import { buildApp } from '../http-facade/app.js';
 import { parseFacadeConfig } from '../http-facade/config.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { clientSnapshot, createTestDatabase, type TestDatabase } from './support/database.js';
 import { startTestLedger, type TestLedger } from './support/ledger.js';
 import { sendRaw } from './support/raw-http.js';
 
@@ -44,20 +44,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function rows(clientId: number) {
-  const [row] = await database.query<{ balance: string; transactions: string; keys: string }>(
-    `SELECT c.balance_cents AS balance,
-            (SELECT count(*) FROM transactions t WHERE t.client_id = c.id) AS transactions,
-            (SELECT count(*) FROM idempotency_keys k WHERE k.client_id = c.id) AS keys
-       FROM clients c WHERE c.id = $1`,
-    [clientId],
-  );
-  return {
-    balance: Number(row?.balance),
-    transactions: Number(row?.transactions),
-    keys: Number(row?.keys),
-  };
-}
+const rows = (clientId: number) => clientSnapshot(database, clientId);
 
 async function recordedKeys(clientId: number): Promise<string[]> {
   const found = await database.query<{ key: string }>(

@@ -11,7 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LedgerReply } from '../http-facade/ledger-client.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { clientSnapshot, createTestDatabase, type TestDatabase } from './support/database.js';
 import { startTestLedger, type TestLedger } from './support/ledger.js';
 
 const CREDIT = 'TRANSACTION_KIND_CREDIT';
@@ -69,14 +69,7 @@ describe.each(['pipeline', 'unary'] as const)('over the %s transport', (transpor
     return rows.length > 0;
   }
 
-  async function balanceOf(clientId: number) {
-    const [row] = await database.query<{ balance_cents: string; count: string }>(
-      `SELECT balance_cents, (SELECT count(*) FROM transactions WHERE client_id = $1) AS count
-         FROM clients WHERE id = $1`,
-      [clientId],
-    );
-    return row;
-  }
+  const balanceOf = (clientId: number) => clientSnapshot(database, clientId);
 
   function credit(clientId: number, description: string, timeoutMs: number) {
     return ledger.client.postTransaction(
@@ -114,8 +107,8 @@ describe.each(['pipeline', 'unary'] as const)('over the %s transport', (transpor
     // DEADLINE_EXCEEDED, is in doubt (what that status means once work has reached the
     // database), or it was refused alone before being sent. Either way the books agree.
     const after = await balanceOf(clientB);
-    expect(['4', '5']).toContain(after?.count);
-    expect(Number(after?.balance_cents)).toBe(Number(after?.count) * 10);
+    expect([4, 5]).toContain(after.transactions);
+    expect(after.balance).toBe(after.transactions * 10);
   });
 
   it('keeps ordinary postings answered while others with 2 ms deadlines stream beside them', async () => {
@@ -136,6 +129,6 @@ describe.each(['pipeline', 'unary'] as const)('over the %s transport', (transpor
     const failed = ordinaryReplies.filter((reply) => !reply.ok);
     expect(failed).toEqual([]);
     const after = await balanceOf(ordinaryClient);
-    expect(Number(after?.balance_cents) - Number(before?.balance_cents)).toBe(600 * 10);
+    expect(after.balance - before.balance).toBe(600 * 10);
   });
 });

@@ -13,7 +13,7 @@ import { judgeAudit } from '../ledger-service/audit.js';
 import { parseLedgerConfig } from '../ledger-service/config.js';
 import { auditDatabase, createPostgresStore } from '../ledger-service/db.js';
 import type { PostTransactionRequestInput } from '../proto/generated/ledger/v1/PostTransactionRequest.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { clientSnapshot, createTestDatabase, type TestDatabase } from './support/database.js';
 import { rawLedgerServiceClient, startTestLedger, type TestLedger } from './support/ledger.js';
 
 const TIMEOUT_MS = 10_000;
@@ -38,16 +38,7 @@ describe.each(['pipeline', 'unary'] as const)('over the %s transport', (transpor
     return ledger.client.postTransaction(request, TIMEOUT_MS);
   }
 
-  async function counts(clientId: number) {
-    const [row] = await database.query<{ balance: string; transactions: string; keys: string }>(
-      `SELECT c.balance_cents AS balance,
-              (SELECT count(*) FROM transactions t WHERE t.client_id = c.id) AS transactions,
-              (SELECT count(*) FROM idempotency_keys k WHERE k.client_id = c.id) AS keys
-         FROM clients c WHERE c.id = $1`,
-      [clientId],
-    );
-    return row;
-  }
+  const counts = (clientId: number) => clientSnapshot(database, clientId);
 
   it('answers a retry with the original outcome, not today’s balance, and posts once', async () => {
     const request = {
@@ -74,7 +65,7 @@ describe.each(['pipeline', 'unary'] as const)('over the %s transport', (transpor
     });
     const retry = await post(request);
     expect(retry).toEqual({ ok: true, value: { ...first.value, replayed: true } });
-    expect(await counts(1)).toEqual({ balance: '750', transactions: '2', keys: '1' });
+    expect(await counts(1)).toEqual({ balance: 750, transactions: 2, keys: 1 });
   });
 
   it('refuses the same key with a different request as ALREADY_EXISTS, writing nothing', async () => {
@@ -115,7 +106,7 @@ describe.each(['pipeline', 'unary'] as const)('over the %s transport', (transpor
     await post({ clientId: 3, amount: 5, kind: CREDIT, description: 'now fits' });
     // The facade's client surfaces the mark (PipelineResponse.replayed, the unary trailer).
     expect(await post(request)).toEqual({ ...refused, replayed: true });
-    expect(await counts(3)).toEqual({ balance: '5', transactions: '1', keys: '1' });
+    expect(await counts(3)).toEqual({ balance: 5, transactions: 1, keys: 1 });
   });
 
   it('makes exactly one posting of 200 concurrent duplicates, all told the same outcome', async () => {
@@ -146,7 +137,7 @@ describe.each(['pipeline', 'unary'] as const)('over the %s transport', (transpor
     expect(ids.size).toBe(1);
     expect(replies.filter((reply) => reply.ok && !reply.value.replayed)).toHaveLength(1);
     expect(replies.every((reply) => reply.ok && reply.value.balance === -3)).toBe(true);
-    expect(await counts(4)).toEqual({ balance: '-3', transactions: '1', keys: '1' });
+    expect(await counts(4)).toEqual({ balance: -3, transactions: 1, keys: 1 });
   });
 
   it('scopes a key to its account: the same key on two clients posts on each', async () => {

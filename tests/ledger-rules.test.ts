@@ -6,7 +6,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PostTransactionRequestInput } from '../proto/generated/ledger/v1/PostTransactionRequest.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { clientSnapshot, createTestDatabase, type TestDatabase } from './support/database.js';
 import { appliedPosting, startTestLedger, type TestLedger } from './support/ledger.js';
 import { waitForDatabaseIdle } from './support/lock-waits.js';
 
@@ -28,14 +28,7 @@ describe.each(['pipeline', 'unary'] as const)('over the %s transport', (transpor
     await database?.drop();
   });
 
-  async function snapshot(clientId: number) {
-    const [row] = await database.query<{ balance_cents: string; count: string }>(
-      `SELECT balance_cents, (SELECT count(*) FROM transactions WHERE client_id = $1) AS count
-         FROM clients WHERE id = $1`,
-      [clientId],
-    );
-    return row;
-  }
+  const snapshot = (clientId: number) => clientSnapshot(database, clientId);
 
   function post(request: PostTransactionRequestInput) {
     return ledger.client.postTransaction(request, TIMEOUT_MS);
@@ -45,7 +38,7 @@ describe.each(['pipeline', 'unary'] as const)('over the %s transport', (transpor
     it('applies a credit and returns the limit and the new balance', async () => {
       const reply = await post({ clientId: 1, amount: 1000, kind: CREDIT, description: 'salary' });
       expect(reply).toEqual({ ok: true, value: appliedPosting(100000, 1000) });
-      expect(await snapshot(1)).toEqual({ balance_cents: '1000', count: '1' });
+      expect(await snapshot(1)).toEqual({ balance: 1000, transactions: 1, keys: 0 });
     });
 
     it('lets a debit reach exactly minus the limit and refuses one cent more', async () => {
@@ -57,7 +50,7 @@ describe.each(['pipeline', 'unary'] as const)('over the %s transport', (transpor
       const beyond = await post({ clientId: 2, amount: 1, kind: DEBIT, description: 'one more' });
       expect(beyond).toMatchObject({ ok: false, code: grpc.status.FAILED_PRECONDITION });
       expect(await snapshot(2)).toEqual(before);
-      expect(before).toEqual({ balance_cents: '-80000', count: '1' });
+      expect(before).toEqual({ balance: -80_000, transactions: 1, keys: 0 });
     });
 
     it('answers NOT_FOUND for a client that does not exist, and writes nothing', async () => {

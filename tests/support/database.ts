@@ -56,3 +56,30 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
   };
 }
+
+/** A client's balance and how many transactions and idempotency keys it has. */
+export interface ClientSnapshot {
+  readonly balance: number;
+  readonly transactions: number;
+  readonly keys: number;
+}
+
+/** Two equal snapshots of a client mean nothing was written for it in between. */
+export async function clientSnapshot(
+  database: TestDatabase,
+  clientId: number,
+): Promise<ClientSnapshot> {
+  const [row] = await database.query<{ balance: string; transactions: string; keys: string }>(
+    `SELECT c.balance_cents AS balance,
+            (SELECT count(*) FROM transactions t WHERE t.client_id = c.id) AS transactions,
+            (SELECT count(*) FROM idempotency_keys k WHERE k.client_id = c.id) AS keys
+       FROM clients c WHERE c.id = $1`,
+    [clientId],
+  );
+  if (row === undefined) throw new Error(`client ${clientId} does not exist`);
+  return {
+    balance: Number(row.balance),
+    transactions: Number(row.transactions),
+    keys: Number(row.keys),
+  };
+}
