@@ -52,8 +52,6 @@ function addEventLoopDelayGauges(registry: Registry): void {
     p90: () => lateness(histogram.percentile(90)),
     p99: () => lateness(histogram.percentile(99)),
   };
-  const statistics = Object.keys(LAG_STATISTICS) as LagStatistic[];
-  const gauges: Gauge[] = [];
   // Registered first: a scrape reads metrics in order, and this one sets the others.
   new Gauge({
     name: 'nodejs_eventloop_delay_samples',
@@ -61,18 +59,17 @@ function addEventLoopDelayGauges(registry: Registry): void {
     registers: [registry],
     collect() {
       const sampled = histogram.count > 0;
-      statistics.forEach((statistic, index) => {
-        gauges[index]?.set(sampled ? read[statistic]() : 0);
-      });
+      for (const { gauge, statistic } of lagGauges) gauge.set(sampled ? read[statistic]() : 0);
       this.set(histogram.count);
       histogram.reset();
     },
   });
-  for (const statistic of statistics) {
+  const lagGauges = (Object.keys(LAG_STATISTICS) as LagStatistic[]).map((statistic) => {
     const name = `nodejs_eventloop_lag_${statistic}_seconds`;
     registry.removeSingleMetric(name);
-    gauges.push(new Gauge({ name, help: LAG_STATISTICS[statistic], registers: [registry] }));
-  }
+    const gauge = new Gauge({ name, help: LAG_STATISTICS[statistic], registers: [registry] });
+    return { gauge, statistic };
+  });
 }
 
 export function registryWithProcessMetrics(): Registry {
