@@ -3,27 +3,40 @@
 // handlers concurrently, so 50 pipelined credits could commit in any order and a
 // trailing statement could miss some. A request starts only once the one before it
 // on its connection has been answered. The hot path (one request at a time per
-// connection) costs a property read and one listener.
+// connection) costs two property reads and a write: a listener is added only when a
+// request actually has to wait.
 import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 
+interface Waiting {
+  readonly reply: FastifyReply;
+  readonly start: HookHandlerDoneFunction;
+}
+
 interface ConnectionQueue {
-  busy: boolean;
-  readonly waiting: Array<{ reply: FastifyReply; start: HookHandlerDoneFunction }>;
+  /** The request started last on this connection. */
+  current: FastifyReply;
+  readonly waiting: Waiting[];
 }
 
 const QUEUE = Symbol('connection request queue');
 type QueuedSocket = Socket & { [QUEUE]?: ConnectionQueue };
 
-function start(queue: ConnectionQueue, reply: FastifyReply, done: HookHandlerDoneFunction) {
-  queue.busy = true;
+/** Answered (its response ended) or gone with its connection: the next may start. */
+function isOver(reply: FastifyReply): boolean {
+  return reply.raw.writableEnded || reply.raw.destroyed;
+}
+
+/** Starts the next waiting request once the current one is over, then the next, and so on. */
+function startNextAfterCurrent(queue: ConnectionQueue): void {
   // 'close' follows the response's end, or the connection's loss: either way it is over.
-  reply.raw.once('close', () => {
+  queue.current.raw.once('close', () => {
     const next = queue.waiting.shift();
-    if (next === undefined) queue.busy = false;
-    else start(queue, next.reply, next.start);
+    if (next === undefined) return;
+    queue.current = next.reply;
+    if (queue.waiting.length > 0) startNextAfterCurrent(queue);
+    next.start();
   });
-  done();
 }
 
 /** An onRequest hook: holds a request until the earlier ones on its connection are answered. */
@@ -38,11 +51,16 @@ export function inConnectionOrder(
     done();
     return;
   }
-  let queue = socket[QUEUE];
+  const queue = socket[QUEUE];
   if (queue === undefined) {
-    queue = { busy: false, waiting: [] };
-    socket[QUEUE] = queue;
+    socket[QUEUE] = { current: reply, waiting: [] };
+    done();
+  } else if (queue.waiting.length === 0 && isOver(queue.current)) {
+    queue.current = reply;
+    done();
+  } else {
+    // The first to wait arms the chain; later ones join it.
+    if (queue.waiting.length === 0) startNextAfterCurrent(queue);
+    queue.waiting.push({ reply, start: done });
   }
-  if (queue.busy) queue.waiting.push({ reply, start: done });
-  else start(queue, reply, done);
 }

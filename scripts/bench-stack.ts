@@ -79,7 +79,8 @@ function startStackProcess(workDir: string, cgroupParent: string | undefined): C
     ...(cgroupParent ? ['--cgroup-parent', cgroupParent] : []),
   ];
   return spawn(process.execPath, args, {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    // The IPC channel ends the stack if this process dies before its finally runs.
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     env: { ...process.env, LOG_LEVEL: 'warn' },
   });
 }
@@ -175,7 +176,14 @@ class UsageMeter {
     }
     this.sampler = setInterval(() => {
       for (const component of Object.keys(this.budget)) {
-        const now = this.read(component).cpuUsageNs;
+        // A read that fails (EMFILE while the load test holds every descriptor) skips
+        // this sample; it must not end the bench with the stack left running.
+        let now: number;
+        try {
+          now = this.read(component).cpuUsageNs;
+        } catch {
+          continue;
+        }
         const cores = (now - (previous.get(component) ?? now)) / (SAMPLE_INTERVAL_MS * 1e6);
         this.samples.set(component, [...(this.samples.get(component) ?? []), cores]);
         previous.set(component, now);
