@@ -1,6 +1,6 @@
 // PostgreSQL settings of the native stack: the same as docker-compose.yml gives the
 // postgres service (tests/stack-settings.test.ts keeps the two in step), sized for its
-// 140MB share of the budget. Durable by default; the opt-in Rinha mode gives up only
+// 170MB share of the budget. Durable by default; the opt-in Rinha mode gives up only
 // the last instants of acknowledged transactions on a crash of PostgreSQL, never
 // consistency (no fsync=off, no unlogged tables).
 

@@ -120,10 +120,10 @@ describe('docker-compose.yml', () => {
       'profiles: ["debug"]',
       /prometheus: profiles \[debug\], expected \[monitoring\]/,
     ],
-    ['CPU above the budget', 'cpus: "0.3"', 'cpus: "0.4"', /CPU limits sum to 1\.60/],
-    ['memory above the budget', 'memory: 80MB', 'memory: 115MB', /sum to 555MB/],
+    ['CPU above the budget', 'cpus: "0.35"', 'cpus: "0.45"', /CPU limits sum to 1\.60/],
+    ['memory above the budget', 'memory: 80MB', 'memory: 85MB', /sum to 555MB/],
     ['memory not in MB', 'memory: 80MB', 'memory: 80m', /written in MB/],
-    ['a numeric cpus', 'cpus: "0.3"', 'cpus: 0.3', /cpus must be a string/],
+    ['a numeric cpus', 'cpus: "0.35"', 'cpus: 0.35', /cpus must be a string/],
     [
       'a service without limits',
       /( +)deploy:\n +resources:\n +limits:\n +cpus: "0\.2"\n +memory: 80MB\n/,
