@@ -174,17 +174,29 @@ class UsageMeter {
       this.before.set(component, usage);
       previous.set(component, usage.cpuUsageNs);
     }
+    let previousAtMs = performance.now();
     this.sampler = setInterval(() => {
+      // Divided by the time that really passed: under overload this process's timers
+      // fire late, and a second's share of a longer interval would read as a peak.
+      const nowMs = performance.now();
+      const elapsedMs = nowMs - previousAtMs;
+      previousAtMs = nowMs;
       for (const component of Object.keys(this.budget)) {
         // A read that fails (EMFILE while the load test holds every descriptor) skips
-        // this sample; it must not end the bench with the stack left running.
+        // this sample and the next, which would span two intervals; it must not end the
+        // bench with the stack left running.
         let now: number;
         try {
           now = this.read(component).cpuUsageNs;
         } catch {
+          previous.delete(component);
           continue;
         }
-        const cores = (now - (previous.get(component) ?? now)) / (SAMPLE_INTERVAL_MS * 1e6);
+        if (!previous.has(component)) {
+          previous.set(component, now);
+          continue;
+        }
+        const cores = (now - (previous.get(component) ?? now)) / (elapsedMs * 1e6);
         this.samples.set(component, [...(this.samples.get(component) ?? []), cores]);
         previous.set(component, now);
       }
