@@ -36,7 +36,7 @@ const CLIENT_TIMEOUT = '5s';
  * a quarter of a second of stalled facades about 85; two facades serve ~500/s, so 256
  * is already half a second of queue.
  */
-const REQUESTS_IN_FLIGHT_MAX = 256;
+export const REQUESTS_IN_FLIGHT_MAX = 256;
 /**
  * Connections the worker holds at once, client and upstream sides counted alike: the
  * requests in flight use two each, the rest are clients being answered or refused.
