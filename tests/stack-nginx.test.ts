@@ -198,7 +198,10 @@ describe.skipIf(nginx === undefined)('the native stack behind nginx', () => {
       [...others].join(', '),
     ).toBe(true);
     const statement = await fetch(`${stack.httpUrl}/clientes/3/extrato`);
-    const { saldo, ultimas_transacoes } = await statement.json();
+    const { saldo, ultimas_transacoes } = (await statement.json()) as {
+      saldo: { total: number };
+      ultimas_transacoes: unknown[];
+    };
     expect([saldo.total, ultimas_transacoes]).toEqual([0, []]);
   }, 60_000);
 
