@@ -31,8 +31,8 @@ const UPSTREAM_KEEPALIVE_CONNECTIONS = 64;
  */
 const CLIENT_TIMEOUT = '5s';
 /**
- * Requests passed to the facades at once; past it a request gets a fast JSON 503 from
- * nginx instead of a place in a queue. The contest's load keeps a few in flight, and
+ * Requests passed to the facades at once; past it a request gets a JSON 503 from nginx
+ * instead of a place in the facades' queues (as fast as nginx's own CPU allows). The contest's load keeps a few in flight, and
  * a quarter of a second of stalled facades about 85; two facades serve ~500/s, so 256
  * is already half a second of queue.
  */
