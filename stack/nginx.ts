@@ -31,12 +31,15 @@ const UPSTREAM_KEEPALIVE_CONNECTIONS = 64;
  */
 const CLIENT_TIMEOUT = '5s';
 /**
- * Requests passed to the facades at once; past it a request gets a JSON 503 from nginx
- * instead of a place in the facades' queues (as fast as nginx's own CPU allows). The contest's load keeps a few in flight, and
- * a quarter of a second of stalled facades about 85; two facades serve ~500/s, so 256
- * is already half a second of queue.
+ * Requests passed to the facades at once, by default (STACK_BALANCER_REQUESTS_MAX); past
+ * it a request gets a JSON 503 from nginx instead of a place in the facades' queues (as
+ * fast as nginx's own CPU allows). The contest's load keeps a few in flight, and a
+ * quarter of a second of stalled facades about 85; two facades serve ~500/s, so 256 is
+ * already half a second of queue.
  */
-export const REQUESTS_IN_FLIGHT_MAX = 256;
+export const DEFAULT_REQUESTS_IN_FLIGHT_MAX = 256;
+/** The most STACK_BALANCER_REQUESTS_MAX may say: two connections each must fit below. */
+export const REQUESTS_IN_FLIGHT_LIMIT = 1024;
 /**
  * Connections the worker holds at once, client and upstream sides counted alike: the
  * requests in flight use two each, the rest are clients being answered or refused.
@@ -137,6 +140,8 @@ export interface NginxSite {
   readonly listenHost: string;
   readonly listenPort: number;
   readonly facadeSockets: readonly string[];
+  /** Requests passed to the facades at once; past it nginx answers 503. */
+  readonly requestsInFlightMax: number;
 }
 
 /** Writes nginx.conf into runDir (with nginx's temporary directories) and returns its path. */
@@ -172,7 +177,7 @@ ${site.facadeSockets.map((socket) => `    server unix:${socket} max_fails=0;`).j
   }
   server {
     listen ${site.listenHost}:${site.listenPort} backlog=4096;
-    limit_conn requests_in_flight ${REQUESTS_IN_FLIGHT_MAX};
+    limit_conn requests_in_flight ${site.requestsInFlightMax};
     limit_conn_status 503;
     # Each refusal at warn would flood the log exactly when the machine is busiest.
     limit_conn_log_level info;

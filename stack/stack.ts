@@ -11,7 +11,13 @@ import { existsSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nginxArguments, writeNginxConfig } from './nginx.js';
+import { readInteger } from '../common/env.js';
+import {
+  DEFAULT_REQUESTS_IN_FLIGHT_MAX,
+  nginxArguments,
+  REQUESTS_IN_FLIGHT_LIMIT,
+  writeNginxConfig,
+} from './nginx.js';
 import { type Login, type RunningPostgres, startPostgres } from './postgres.js';
 import { removeDataDir } from './postgres-binaries.js';
 import { CREDENTIALS_FILE } from './postgres-credentials.js';
@@ -304,6 +310,12 @@ async function launchFacades(
     listenHost: options.httpHost,
     listenPort: options.httpPort,
     facadeSockets: sockets,
+    requestsInFlightMax: readInteger(
+      env,
+      'STACK_BALANCER_REQUESTS_MAX',
+      DEFAULT_REQUESTS_IN_FLIGHT_MAX,
+      { min: 1, max: REQUESTS_IN_FLIGHT_LIMIT },
+    ),
   });
   for (const socket of sockets) rmSync(socket, { force: true });
   sockets.forEach((socket, index) => {

@@ -9,7 +9,8 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findNginx, REQUESTS_IN_FLIGHT_MAX } from '../stack/nginx.js';
+import { findNginx } from '../stack/nginx.js';
+import { waitFor } from './support/fault-load.js';
 import { requestHead, sendRaw } from './support/raw-http.js';
 import {
   answeringPids,
@@ -20,12 +21,16 @@ import {
 } from './support/stack-process.js';
 
 const nginx = findNginx();
+const REQUESTS_MAX = 8;
 
 describe.skipIf(nginx === undefined)('the native stack behind nginx', () => {
   let stack: StackProcess;
 
   beforeAll(async () => {
-    stack = await startStackProcess(['--fresh', '--balancer', 'nginx']);
+    // A small in-flight bound, so that a test can exceed it with a few requests.
+    stack = await startStackProcess(['--fresh', '--balancer', 'nginx'], {
+      STACK_BALANCER_REQUESTS_MAX: String(REQUESTS_MAX),
+    });
   });
 
   afterAll(async () => {
@@ -60,6 +65,51 @@ describe.skipIf(nginx === undefined)('the native stack behind nginx', () => {
     // Strict alternation: round robin, not a random spread.
     expect(pids.every((pid, index) => index === 0 || pid !== pids[index - 1])).toBe(true);
   });
+
+  it('refuses requests past its in-flight bound with a JSON 503 while those it let through wait', async () => {
+    // Client 3's row held: the postings nginx passes on wait in the ledger, so none of
+    // them can be answered (nor free its slot) until the row is released.
+    const holder = new pg.Client({ connectionString: stack.databaseUrl });
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query('SELECT 1 FROM clients WHERE id = 3 FOR UPDATE');
+    const count = REQUESTS_MAX + 12;
+    const arrivals: Array<{ status: number; body: { error?: string } }> = [];
+    let pending: Promise<void>[] = [];
+    try {
+      pending = Array.from({ length: count }, async () => {
+        const response = await fetch(`${stack.httpUrl}/clientes/3/transacoes`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', connection: 'close' },
+          body: JSON.stringify({ valor: 1, tipo: 'c', descricao: 'flood' }),
+        });
+        arrivals.push({
+          status: response.status,
+          body: (await response.json()) as { error?: string },
+        });
+      });
+      // At most REQUESTS_MAX are let through, and they wait: the others come back first.
+      await waitFor(async () => arrivals.length >= count - REQUESTS_MAX, 30_000, 'the refusals');
+      expect(arrivals).toEqual(
+        arrivals.map(() => ({
+          status: 503,
+          body: { error: 'service_unavailable', message: expect.any(String) },
+        })),
+      );
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+    await Promise.all(pending);
+    const refused = arrivals.filter((arrival) => arrival.body.error === 'service_unavailable');
+    const applied = arrivals.filter((arrival) => arrival.status === 200);
+    // Every request let through was applied once the row was free; no refused one was.
+    expect(refused.length + applied.length).toBe(count);
+    expect(applied.length).toBe(REQUESTS_MAX);
+    const statement = await fetch(`${stack.httpUrl}/clientes/3/extrato`);
+    const { saldo } = (await statement.json()) as { saldo: { total: number } };
+    expect(saldo.total).toBe(REQUESTS_MAX);
+  }, 60_000);
 
   it("answers nginx's own refusals as the contract's JSON, never its HTML pages", async () => {
     const port = Number(new URL(stack.httpUrl).port);
@@ -147,63 +197,6 @@ describe.skipIf(nginx === undefined)('the native stack behind nginx', () => {
     expect(slowHeaders.statuses).toEqual([]);
     expect(trickle.statuses).toEqual([408]);
   }, 30_000);
-
-  it('refuses requests past its in-flight bound with a JSON 503 at once, and writes none', async () => {
-    // Client 3's row held: its postings wait in the ledger, so none of those nginx
-    // passed on can be answered (nor free its slot) before the lock wait runs out.
-    const holder = new pg.Client({ connectionString: stack.databaseUrl });
-    await holder.connect();
-    await holder.query('BEGIN');
-    await holder.query('SELECT 1 FROM clients WHERE id = 3 FOR UPDATE');
-    const arrivals: Array<{ status: number; body: unknown }> = [];
-    try {
-      const count = REQUESTS_IN_FLIGHT_MAX + 144;
-      await Promise.all(
-        Array.from({ length: count }, async () => {
-          const response = await fetch(`${stack.httpUrl}/clientes/3/transacoes`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', connection: 'close' },
-            body: JSON.stringify({ valor: 1, tipo: 'c', descricao: 'flood' }),
-          });
-          arrivals.push({ status: response.status, body: await response.json() });
-        }),
-      );
-    } finally {
-      await holder.query('ROLLBACK');
-      await holder.end();
-    }
-    const byNginx = (arrival: { status: number; body: unknown }) =>
-      arrival.status === 503 &&
-      (arrival.body as { error?: string }).error === 'service_unavailable';
-    const refused = arrivals.filter(byNginx);
-    // Let through: the bound, less the few slots a request of an earlier test may still
-    // hold while nginx finalises it (254 of 256 seen).
-    const letThrough = arrivals.length - refused.length;
-    expect(letThrough).toBeLessThanOrEqual(REQUESTS_IN_FLIGHT_MAX);
-    expect(letThrough).toBeGreaterThan(REQUESTS_IN_FLIGHT_MAX - 16);
-    for (const { body } of refused) {
-      expect(body).toEqual({ error: 'service_unavailable', message: expect.any(String) });
-    }
-    // Refused before any request it let through was answered; those ran out of time
-    // waiting for the row: a 504, or the ledger's own 503, with nothing written.
-    const firstOther = arrivals.findIndex((arrival) => !byNginx(arrival));
-    expect(firstOther).toBe(refused.length);
-    const others = new Set(
-      arrivals
-        .slice(firstOther)
-        .map(({ status, body }) => `${status} ${(body as { error: string }).error}`),
-    );
-    expect(
-      [...others].every((each) => ['504 ledger_timeout', '503 ledger_unavailable'].includes(each)),
-      [...others].join(', '),
-    ).toBe(true);
-    const statement = await fetch(`${stack.httpUrl}/clientes/3/extrato`);
-    const { saldo, ultimas_transacoes } = (await statement.json()) as {
-      saldo: { total: number };
-      ultimas_transacoes: unknown[];
-    };
-    expect([saldo.total, ultimas_transacoes]).toEqual([0, []]);
-  }, 60_000);
 
   it("runs nginx's worker as an unprivileged user", () => {
     const master = stack.state().pids.balancer as number;
