@@ -196,7 +196,7 @@ class UsageMeter {
           previous.set(component, now);
           continue;
         }
-        const cores = (now - (previous.get(component) ?? now)) / (elapsedMs * 1e6);
+        const cores = (now - (previous.get(component) as number)) / (elapsedMs * 1e6);
         this.samples.set(component, [...(this.samples.get(component) ?? []), cores]);
         previous.set(component, now);
       }

@@ -17,8 +17,9 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { readInteger } from '../common/env.js';
 import { detectCgroups, placeProcess, placeProcessTree } from './cgroups.js';
-import { findNginx } from './nginx.js';
+import { DEFAULT_REQUESTS_IN_FLIGHT_MAX, findNginx, REQUESTS_IN_FLIGHT_LIMIT } from './nginx.js';
 import { PostgresSetupError } from './postgres-binaries.js';
 import {
   type Balancer,
@@ -71,7 +72,20 @@ function balancerOption(raw: string): Balancer {
     );
     process.exit(2);
   }
-  return { kind: 'nginx', binary };
+  return { kind: 'nginx', binary, requestsInFlightMax: balancerRequestsMax() };
+}
+
+/** STACK_BALANCER_REQUESTS_MAX, checked before anything starts. */
+function balancerRequestsMax(): number {
+  try {
+    return readInteger(process.env, 'STACK_BALANCER_REQUESTS_MAX', DEFAULT_REQUESTS_IN_FLIGHT_MAX, {
+      min: 1,
+      max: REQUESTS_IN_FLIGHT_LIMIT,
+    });
+  } catch (error) {
+    console.error(`stack: ${(error as Error).message}`);
+    process.exit(2);
+  }
 }
 
 const cgroupParent = values['cgroup-parent'];

@@ -11,13 +11,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readInteger } from '../common/env.js';
-import {
-  DEFAULT_REQUESTS_IN_FLIGHT_MAX,
-  nginxArguments,
-  REQUESTS_IN_FLIGHT_LIMIT,
-  writeNginxConfig,
-} from './nginx.js';
+import { nginxArguments, writeNginxConfig } from './nginx.js';
 import { type Login, type RunningPostgres, startPostgres } from './postgres.js';
 import { removeDataDir } from './postgres-binaries.js';
 import { CREDENTIALS_FILE } from './postgres-credentials.js';
@@ -42,7 +36,12 @@ export type ComponentName = 'postgres' | 'ledger' | `facade-${number}` | 'balanc
 /** node:cluster in this process, or an nginx binary (its path) as a child. */
 export type Balancer =
   | { readonly kind: 'cluster' }
-  | { readonly kind: 'nginx'; readonly binary: string };
+  | {
+      readonly kind: 'nginx';
+      readonly binary: string;
+      /** Requests nginx passes to the facades at once; past it, a JSON 503. */
+      readonly requestsInFlightMax: number;
+    };
 
 export interface StackOptions {
   readonly dataDir: string;
@@ -310,12 +309,7 @@ async function launchFacades(
     listenHost: options.httpHost,
     listenPort: options.httpPort,
     facadeSockets: sockets,
-    requestsInFlightMax: readInteger(
-      env,
-      'STACK_BALANCER_REQUESTS_MAX',
-      DEFAULT_REQUESTS_IN_FLIGHT_MAX,
-      { min: 1, max: REQUESTS_IN_FLIGHT_LIMIT },
-    ),
+    requestsInFlightMax: balancer.requestsInFlightMax,
   });
   for (const socket of sockets) rmSync(socket, { force: true });
   sockets.forEach((socket, index) => {
