@@ -1,0 +1,56 @@
+// The card's ledger floor for `npm run bench:floor`: the least a grpc-js ledger can do
+// per posting. The real proto's Pipeline stream (proto-loader, the loader's options),
+// one pooled query per message (the ledger's own posting query, sql.ts), one answer.
+// No validation, batching, deadlines, metrics or logs.
+import * as grpc from '@grpc/grpc-js';
+import pg from 'pg';
+import { batchValues, POST_BATCH_SQL, type PostRow } from '../../ledger-service/sql.js';
+import type { PipelineRequest } from '../../proto/generated/ledger/v1/PipelineRequest.js';
+import type { PipelineResponseInput } from '../../proto/generated/ledger/v1/PipelineResponse.js';
+import { loadLedgerPackageDefinition } from '../../proto/loader.js';
+import { FLOOR_POOL_SIZE, floorPosting, floorVariable, ready } from './floor-env.js';
+
+const pool = new pg.Pool({
+  connectionString: floorVariable('FLOOR_DATABASE_URL'),
+  max: FLOOR_POOL_SIZE,
+});
+const service = loadLedgerPackageDefinition()['ledger.v1.LedgerService'] as grpc.ServiceDefinition;
+
+type PipelineCall = grpc.ServerDuplexStream<PipelineRequest, PipelineResponseInput>;
+
+async function answer(call: PipelineCall, message: PipelineRequest): Promise<void> {
+  const request = message.postTransaction;
+  if (request === null || request === undefined) {
+    call.write({ requestId: message.requestId, statusCode: grpc.status.UNIMPLEMENTED });
+    return;
+  }
+  const tipo = request.kind === 'TRANSACTION_KIND_DEBIT' ? 'd' : 'c';
+  const command = floorPosting(request.clientId, request.amount, tipo, request.description);
+  const { rows } = await pool.query<PostRow>({
+    ...POST_BATCH_SQL,
+    values: batchValues([command], 1000),
+  });
+  const { outcome, limit_cents: limit, balance_cents: balance } = rows[0] as PostRow;
+  call.write({
+    requestId: message.requestId,
+    statusCode: outcome === 'applied' ? grpc.status.OK : grpc.status.FAILED_PRECONDITION,
+    postTransaction: { limit: limit ?? 0, balance: balance ?? 0 },
+  });
+}
+
+const unimplemented = (_call: unknown, callback: grpc.sendUnaryData<never>) =>
+  callback({ code: grpc.status.UNIMPLEMENTED });
+const server = new grpc.Server();
+server.addService(service, {
+  Pipeline(call: PipelineCall) {
+    call.on('data', (message: PipelineRequest) => void answer(call, message));
+    call.on('end', () => call.end());
+  },
+  PostTransaction: unimplemented,
+  GetStatement: unimplemented,
+});
+server.bindAsync(
+  `unix:${floorVariable('FLOOR_LEDGER_SOCKET_PATH')}`,
+  grpc.ServerCredentials.createInsecure(),
+  ready,
+);
