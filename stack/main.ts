@@ -1,19 +1,6 @@
-// `npm start`: the whole stack natively, no Docker. Options:
-//   --fresh            delete the database first (a clean Rinha run)
-//   --rinha            opt-in speed: synchronous_commit off (see "Durability" in README.md)
-//   --port N           HTTP port (9999)          --host H      HTTP host (127.0.0.1)
-//   --facades N        facade processes (2)      --data-dir D  PostgreSQL data (.data/postgres)
-//   --postgres-port N  embedded PostgreSQL (5433) --ledger-address H:P (127.0.0.1:50051)
-//   --balancer B       cluster (node:cluster in this process; the default, needs nothing)
-//                      or nginx (an installed nginx, facades on Unix sockets; as Envoy)
-//   --state-file F     write {httpUrl, databaseUrl, pids} as JSON (mode 0600: the URL is
-//                      the superuser's, password included), kept current (for tools)
-//   --metrics-port N   first metrics port on 127.0.0.1 (9464, or STACK_METRICS_PORT): the
-//                      ledger N, facade K N + K; `off` serves no metrics and records none
-//   --cgroup-parent G  place each component in the control group G/<component>, made
-//                      beforehand by the launching process, relative to its own groups
-//                      (the budget benchmark, scripts/bench-stack.ts)
-// DATABASE_URL selects an external PostgreSQL instead of the embedded one.
+// `npm start`: the whole stack natively, no Docker. Its options are USAGE below
+// (`npm start -- --help` prints them); DATABASE_URL selects an external PostgreSQL
+// instead of the embedded one.
 import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -30,23 +17,61 @@ import {
   startStack,
 } from './stack.js';
 
-const { values } = parseArgs({
-  options: {
-    fresh: { type: 'boolean', default: false },
-    rinha: { type: 'boolean', default: false },
-    port: { type: 'string', default: '9999' },
-    host: { type: 'string', default: '127.0.0.1' },
-    facades: { type: 'string', default: '2' },
-    'data-dir': { type: 'string', default: path.join(PROJECT_DIR, '.data', 'postgres') },
-    'postgres-port': { type: 'string', default: '5433' },
-    'ledger-address': { type: 'string', default: '127.0.0.1:50051' },
-    'state-file': { type: 'string' },
-    balancer: { type: 'string', default: 'cluster' },
-    'cgroup-parent': { type: 'string' },
-    'metrics-port': { type: 'string', default: process.env.STACK_METRICS_PORT || '9464' },
-  },
-  strict: true,
-});
+const USAGE = `Usage: npm start -- [options]
+
+  --fresh              delete the database first (a clean Rinha run)
+  --rinha              opt-in speed: synchronous_commit off (see "Durability" in README.md)
+  --port N             HTTP port (9999)
+  --host H             HTTP host (127.0.0.1)
+  --facades N          facade processes (2)
+  --data-dir D         PostgreSQL data (.data/postgres)
+  --postgres-port N    embedded PostgreSQL (5433)
+  --ledger-address H:P the ledger's gRPC on TCP (127.0.0.1:50051)
+  --balancer B         cluster (node:cluster in this process; the default, needs nothing)
+                       or nginx (an installed nginx, facades on Unix sockets; as Envoy)
+  --state-file F       write {httpUrl, databaseUrl, pids} as JSON (mode 0600: the URL is
+                       the superuser's, password included), kept current (for tools)
+  --metrics-port N     first metrics port on 127.0.0.1 (9464, or STACK_METRICS_PORT): the
+                       ledger N, facade K N + K; off serves no metrics and records none
+  --cgroup-parent G    place each component in the control group G/<component>, made
+                       beforehand by the launching process, relative to its own groups
+                       (the budget benchmark, scripts/bench-stack.ts)
+  -h, --help           this text
+
+Environment: DATABASE_URL (an external PostgreSQL instead of the embedded one), and the
+variables in README.md's configuration table.`;
+
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h', default: false },
+  fresh: { type: 'boolean', default: false },
+  rinha: { type: 'boolean', default: false },
+  port: { type: 'string', default: '9999' },
+  host: { type: 'string', default: '127.0.0.1' },
+  facades: { type: 'string', default: '2' },
+  'data-dir': { type: 'string', default: path.join(PROJECT_DIR, '.data', 'postgres') },
+  'postgres-port': { type: 'string', default: '5433' },
+  'ledger-address': { type: 'string', default: '127.0.0.1:50051' },
+  'state-file': { type: 'string' },
+  balancer: { type: 'string', default: 'cluster' },
+  'cgroup-parent': { type: 'string' },
+  'metrics-port': { type: 'string', default: process.env.STACK_METRICS_PORT || '9464' },
+} as const;
+
+function parseOptions() {
+  try {
+    return parseArgs({ options: OPTIONS, strict: true }).values;
+  } catch (error) {
+    // An unknown or malformed option: one line and the way to the list, not a stack trace.
+    console.error(`stack: ${(error as Error).message}; see npm start -- --help`);
+    process.exit(2);
+  }
+}
+
+const values = parseOptions();
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 
 function integerOption(name: string, raw: string, min: number, max: number): number {
   const value = Number(raw);

@@ -6,17 +6,21 @@ import { describe, expect, it } from 'vitest';
 import { parseFacadeConfig } from '../http-facade/config.js';
 import { parseLedgerConfig } from '../ledger-service/config.js';
 
-function runWithEnv(main: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, [main], {
+function runWithEnv(main: string, env: Record<string, string>, args: string[] = []) {
+  const child = spawn(process.execPath, [main, ...args], {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let stdout = '';
   let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  return new Promise<{ code: number | null; stderr: string }>((resolve) =>
-    child.once('exit', (code) => resolve({ code, stderr })),
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.once('exit', (code) => resolve({ code, stdout, stderr })),
   );
 }
 
@@ -62,5 +66,20 @@ describe('configuration', () => {
     const facade = await runWithEnv('dist/http-facade/main.js', { LEDGER_ADDRESS: 'bogus' });
     expect(facade.code).toBe(2);
     expect(facade.stderr).toContain('facade: invalid configuration: LEDGER_ADDRESS must be');
+  });
+
+  it("prints the stack's options on --help and refuses an unknown one in one line, exit 2", async () => {
+    const help = await runWithEnv('dist/stack/main.js', {}, ['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: npm start -- \[options\]/);
+    for (const option of ['--fresh', '--rinha', '--port', '--balancer', '--metrics-port']) {
+      expect(help.stdout).toContain(`  ${option} `);
+    }
+    const unknown = await runWithEnv('dist/stack/main.js', {}, ['--frehs']);
+    expect(unknown.code).toBe(2);
+    // Node's own wording of the problem varies by release; ours frames it.
+    const lines = unknown.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^stack: .*'--frehs'.*; see npm start -- --help$/);
   });
 });
