@@ -61,6 +61,7 @@ function parseOptions() {
   try {
     return parseArgs({ options: OPTIONS, strict: true }).values;
   } catch (error) {
+    if (!String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS_')) throw error;
     // An unknown or malformed option: one line and the way to the list, not a stack trace.
     console.error(`stack: ${(error as Error).message}; see npm start -- --help`);
     process.exit(2);

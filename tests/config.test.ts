@@ -2,9 +2,12 @@
 // names the variable; good values parse to a frozen object with the documented defaults.
 // Method: the real parsers, and the real service entry points started with a bad value.
 import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseFacadeConfig } from '../http-facade/config.js';
 import { parseLedgerConfig } from '../ledger-service/config.js';
+import { testPort } from './support/ports.js';
 
 function runWithEnv(main: string, env: Record<string, string>, args: string[] = []) {
   const child = spawn(process.execPath, [main, ...args], {
@@ -19,8 +22,9 @@ function runWithEnv(main: string, env: Record<string, string>, args: string[] = 
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
+  // 'close', not 'exit': the output is complete only once both pipes have closed.
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.once('exit', (code) => resolve({ code, stdout, stderr })),
+    child.once('close', (code) => resolve({ code, stdout, stderr })),
   );
 }
 
@@ -75,7 +79,14 @@ describe('configuration', () => {
     for (const option of ['--fresh', '--rinha', '--port', '--balancer', '--metrics-port']) {
       expect(help.stdout).toContain(`  ${option} `);
     }
-    const unknown = await runWithEnv('dist/stack/main.js', {}, ['--frehs']);
+    // Ports and a data directory of its own: were the option ever accepted, the stack
+    // started would touch nothing of the project's or of another test's.
+    const unknown = await runWithEnv('dist/stack/main.js', {}, [
+      '--frehs',
+      ...['--port', String(testPort()), '--postgres-port', String(testPort())],
+      ...['--ledger-address', `127.0.0.1:${testPort()}`, '--metrics-port', 'off'],
+      ...['--data-dir', path.join(tmpdir(), `config-test-${process.pid}`, 'postgres')],
+    ]);
     expect(unknown.code).toBe(2);
     // Node's own wording of the problem varies by release; ours frames it.
     const lines = unknown.stderr.trim().split('\n');

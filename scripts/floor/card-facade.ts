@@ -12,7 +12,7 @@ import {
 import type { PipelineRequestInput } from '../../proto/generated/ledger/v1/PipelineRequest.js';
 import type { PipelineResponse } from '../../proto/generated/ledger/v1/PipelineResponse.js';
 import { loadLedgerPackageDefinition } from '../../proto/loader.js';
-import { floorVariable, ready } from './floor-env.js';
+import { floorVariable } from './floor-env.js';
 
 const service = loadLedgerPackageDefinition()['ledger.v1.LedgerService'] as grpc.ServiceDefinition;
 const LedgerClient = grpc.makeGenericClientConstructor(service, 'LedgerService');
@@ -32,6 +32,9 @@ stream.on('data', (response: PipelineResponse) => {
   waiting.delete(response.requestId);
 });
 
+/** The deadline each operation carries, as our facade sends its own; the floor ledger ignores it. */
+const LEDGER_TIMEOUT_MS = 1000;
+
 const app = Fastify({ logger: false });
 app.post<{ Params: { id: string }; Body: TransacaoBody }>(
   '/clientes/:id/transacoes',
@@ -42,7 +45,7 @@ app.post<{ Params: { id: string }; Body: TransacaoBody }>(
       waiting.set(requestId, resolve);
       stream.write({
         requestId,
-        timeoutMs: 1000,
+        timeoutMs: LEDGER_TIMEOUT_MS,
         postTransaction: {
           clientId: Number(request.params.id),
           amount: request.body.valor,
@@ -57,4 +60,3 @@ app.post<{ Params: { id: string }; Body: TransacaoBody }>(
   },
 );
 await app.listen({ path: floorVariable('FLOOR_SOCKET_PATH') });
-ready();

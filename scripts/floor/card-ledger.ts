@@ -8,7 +8,7 @@ import { batchValues, POST_BATCH_SQL, type PostRow } from '../../ledger-service/
 import type { PipelineRequest } from '../../proto/generated/ledger/v1/PipelineRequest.js';
 import type { PipelineResponseInput } from '../../proto/generated/ledger/v1/PipelineResponse.js';
 import { loadLedgerPackageDefinition } from '../../proto/loader.js';
-import { FLOOR_POOL_SIZE, floorPosting, floorVariable, ready } from './floor-env.js';
+import { FLOOR_LOCK_WAIT_MS, FLOOR_POOL_SIZE, floorPosting, floorVariable } from './floor-env.js';
 
 const pool = new pg.Pool({
   connectionString: floorVariable('FLOOR_DATABASE_URL'),
@@ -28,7 +28,7 @@ async function answer(call: PipelineCall, message: PipelineRequest): Promise<voi
   const command = floorPosting(request.clientId, request.amount, tipo, request.description);
   const { rows } = await pool.query<PostRow>({
     ...POST_BATCH_SQL,
-    values: batchValues([command], 1000),
+    values: batchValues([command], FLOOR_LOCK_WAIT_MS),
   });
   const { outcome, limit_cents: limit, balance_cents: balance } = rows[0] as PostRow;
   call.write({
@@ -52,5 +52,7 @@ server.addService(service, {
 server.bindAsync(
   `unix:${floorVariable('FLOOR_LEDGER_SOCKET_PATH')}`,
   grpc.ServerCredentials.createInsecure(),
-  ready,
+  (error) => {
+    if (error !== null) throw error;
+  },
 );

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import pg from 'pg';
 import { batchValues, POST_BATCH_SQL, type PostRow } from '../../ledger-service/sql.js';
-import { FLOOR_POOL_SIZE, floorPosting, floorVariable, ready } from './floor-env.js';
+import { FLOOR_LOCK_WAIT_MS, FLOOR_POOL_SIZE, floorPosting, floorVariable } from './floor-env.js';
 
 const pool = new pg.Pool({
   connectionString: floorVariable('FLOOR_DATABASE_URL'),
@@ -35,7 +35,7 @@ async function post(clientId: number, text: string, response: http.ServerRespons
   const command = floorPosting(clientId, valor as number, tipo, descricao);
   const { rows } = await pool.query<PostRow>({
     ...POST_BATCH_SQL,
-    values: batchValues([command], 1000),
+    values: batchValues([command], FLOOR_LOCK_WAIT_MS),
   });
   const { outcome, limit_cents: limit, balance_cents: balance } = rows[0] as PostRow;
   if (outcome !== 'applied') return answer(response, 422, '{}');
@@ -54,4 +54,4 @@ const server = http.createServer((request, response) => {
     void post(Number(match[1]), text, response);
   });
 });
-server.listen(floorVariable('FLOOR_SOCKET_PATH'), ready);
+server.listen(floorVariable('FLOOR_SOCKET_PATH'));
