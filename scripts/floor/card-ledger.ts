@@ -3,17 +3,12 @@
 // one pooled query per message (the ledger's own posting query, sql.ts), one answer.
 // No validation, batching, deadlines, metrics or logs.
 import * as grpc from '@grpc/grpc-js';
-import pg from 'pg';
-import { batchValues, POST_BATCH_SQL, type PostRow } from '../../ledger-service/sql.js';
 import type { PipelineRequest } from '../../proto/generated/ledger/v1/PipelineRequest.js';
 import type { PipelineResponseInput } from '../../proto/generated/ledger/v1/PipelineResponse.js';
 import { loadLedgerPackageDefinition } from '../../proto/loader.js';
-import { FLOOR_LOCK_WAIT_MS, FLOOR_POOL_SIZE, floorPosting, floorVariable } from './floor-env.js';
+import { floorPool, floorVariable, postOne } from './floor-env.js';
 
-const pool = new pg.Pool({
-  connectionString: floorVariable('FLOOR_DATABASE_URL'),
-  max: FLOOR_POOL_SIZE,
-});
+const pool = floorPool();
 const service = loadLedgerPackageDefinition()['ledger.v1.LedgerService'] as grpc.ServiceDefinition;
 
 type PipelineCall = grpc.ServerDuplexStream<PipelineRequest, PipelineResponseInput>;
@@ -24,13 +19,16 @@ async function answer(call: PipelineCall, message: PipelineRequest): Promise<voi
     call.write({ requestId: message.requestId, statusCode: grpc.status.UNIMPLEMENTED });
     return;
   }
-  const tipo = request.kind === 'TRANSACTION_KIND_DEBIT' ? 'd' : 'c';
-  const command = floorPosting(request.clientId, request.amount, tipo, request.description);
-  const { rows } = await pool.query<PostRow>({
-    ...POST_BATCH_SQL,
-    values: batchValues([command], FLOOR_LOCK_WAIT_MS),
+  const {
+    outcome,
+    limit_cents: limit,
+    balance_cents: balance,
+  } = await postOne(pool, {
+    clientId: request.clientId,
+    amountCents: request.amount,
+    kind: request.kind === 'TRANSACTION_KIND_DEBIT' ? 'debit' : 'credit',
+    description: request.description,
   });
-  const { outcome, limit_cents: limit, balance_cents: balance } = rows[0] as PostRow;
   call.write({
     requestId: message.requestId,
     statusCode: outcome === 'applied' ? grpc.status.OK : grpc.status.FAILED_PRECONDITION,

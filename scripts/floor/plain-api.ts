@@ -3,14 +3,9 @@
 // node:http, a hand-written check of the body, the same posting query as the ledger's
 // (sql.ts) through a pg pool, a JSON answer. Nothing else: no framework, no hop.
 import http from 'node:http';
-import pg from 'pg';
-import { batchValues, POST_BATCH_SQL, type PostRow } from '../../ledger-service/sql.js';
-import { FLOOR_LOCK_WAIT_MS, FLOOR_POOL_SIZE, floorPosting, floorVariable } from './floor-env.js';
+import { floorPool, floorVariable, postOne } from './floor-env.js';
 
-const pool = new pg.Pool({
-  connectionString: floorVariable('FLOOR_DATABASE_URL'),
-  max: FLOOR_POOL_SIZE,
-});
+const pool = floorPool();
 const POSTING_PATH = /^\/clientes\/(\d+)\/transacoes$/;
 
 function answer(response: http.ServerResponse, status: number, body: string): void {
@@ -32,12 +27,14 @@ async function post(clientId: number, text: string, response: http.ServerRespons
   if (!Number.isInteger(valor) || (tipo !== 'c' && tipo !== 'd') || typeof descricao !== 'string') {
     return answer(response, 422, '{}');
   }
-  const command = floorPosting(clientId, valor as number, tipo, descricao);
-  const { rows } = await pool.query<PostRow>({
-    ...POST_BATCH_SQL,
-    values: batchValues([command], FLOOR_LOCK_WAIT_MS),
+  const kind = tipo === 'c' ? 'credit' : 'debit';
+  const posted = await postOne(pool, {
+    clientId,
+    amountCents: valor as number,
+    kind,
+    description: descricao,
   });
-  const { outcome, limit_cents: limit, balance_cents: balance } = rows[0] as PostRow;
+  const { outcome, limit_cents: limit, balance_cents: balance } = posted;
   if (outcome !== 'applied') return answer(response, 422, '{}');
   answer(response, 200, JSON.stringify({ limite: limit, saldo: balance }));
 }
